@@ -1,0 +1,84 @@
+// The lesson manifest (lessons/<NN-slug>/lesson.json): validated at load time and in tests.
+import { z } from "zod";
+
+const bilingual = z.object({ zh: z.string().min(1), en: z.string().min(1) });
+
+const httpMethod = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
+
+/** A relative path inside the lesson folder, e.g. "services/user-service/main.go". */
+const lessonPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes("..") && !p.includes("\\"), {
+    message: "must be a relative path inside the lesson",
+  });
+
+const serviceName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, "lower-case letters, digits and dashes; also the service's DNS name");
+
+export const serviceSchema = z.object({
+  name: serviceName,
+  /** Folder of the service's Go module, relative to the lesson folder. */
+  dir: lessonPath,
+  /** Port the service listens on inside its container (published on 127.0.0.1). */
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(["http", "grpc"]).default("http"),
+  env: z.record(z.string(), z.string()).default({}),
+  /** Services that must be healthy before this one starts. */
+  dependsOn: z.array(serviceName).default([]),
+  /** How the playground decides the service is up: an HTTP GET answered with this status. */
+  health: z
+    .object({
+      path: z.string().startsWith("/"),
+      status: z.number().int().default(200),
+    })
+    .optional(),
+});
+
+export const requestSchema = z.object({
+  name: bilingual,
+  service: serviceName,
+  method: httpMethod.default("GET"),
+  path: z.string().startsWith("/"),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+});
+
+export const checkSchema = requestSchema.extend({
+  expect: z.object({
+    status: z.number().int(),
+    /** Every string must appear in the response body. */
+    bodyContains: z.array(z.string()).default([]),
+    /** Top-level JSON fields that must equal these values. */
+    json: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const manifestSchema = z
+  .object({
+    /** Chapter section, e.g. "16.1" or "16.4.2". */
+    section: z.string().regex(/^16\.\d+(\.\d+)?$/),
+    title: bilingual,
+    summary: bilingual,
+    services: z.array(serviceSchema).default([]),
+    /** Files opened first in the editor, in tab order; the rest follow alphabetically. */
+    openFiles: z.array(lessonPath).default([]),
+    requests: z.array(requestSchema).default([]),
+    checks: z.array(checkSchema).default([]),
+  })
+  .superRefine((m, ctx) => {
+    const names = new Set(m.services.map((s) => s.name));
+    if (names.size !== m.services.length) ctx.addIssue({ code: "custom", message: "service names must be unique" });
+    for (const s of m.services)
+      for (const d of s.dependsOn)
+        if (!names.has(d)) ctx.addIssue({ code: "custom", message: `${s.name} depends on unknown service ${d}` });
+    for (const r of [...m.requests, ...m.checks])
+      if (!names.has(r.service))
+        ctx.addIssue({ code: "custom", message: `request "${r.name.en}" targets unknown service ${r.service}` });
+  });
+
+export type LessonManifest = z.infer<typeof manifestSchema>;
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+export type RequestSpec = z.infer<typeof requestSchema>;
+export type CheckSpec = z.infer<typeof checkSchema>;

@@ -1,0 +1,76 @@
+// The engine's public vocabulary: what the web side and the CLI see of a run. No dockerode types leak out.
+import type { LessonManifest } from "../lib/lesson-schema";
+
+/** Lesson files as the learner has them: lesson-relative path → UTF-8 text. */
+export type LessonFiles = Record<string, string>;
+
+export type ServiceStage = "queued" | "building" | "starting" | "running" | "failed" | "stopped";
+
+/** A compiler message mapped back to a lesson file, for the editor's markers. */
+export interface Diagnostic {
+  service: string;
+  file: string; // lesson-relative, e.g. "services/monolith/main.go"
+  line: number; // 1-based
+  column: number; // 1-based; 1 when the compiler gives none
+  message: string;
+}
+
+export type RunEvent =
+  | { type: "stage"; service: string; stage: ServiceStage; detail?: string; at: number }
+  | { type: "log"; service: string; stream: "stdout" | "stderr" | "system"; text: string }
+  | { type: "diagnostics"; service: string; diagnostics: Diagnostic[] }
+  | { type: "ports"; service: string; hostPort: number }
+  | { type: "queue"; position: number }
+  | { type: "ended"; reason: RunEndReason; detail?: string };
+
+export type RunEndReason = "stopped" | "timeout" | "failed" | "engine-error";
+
+export interface ServiceState {
+  name: string;
+  stage: ServiceStage;
+  /** Port on 127.0.0.1 that reaches the service, once it is started. */
+  hostPort?: number;
+  protocol: "http" | "grpc";
+  detail?: string;
+}
+
+export interface HttpRequestSpec {
+  service: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+export interface HttpResponseSummary {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyTruncated: boolean;
+  durationMs: number;
+}
+
+export interface RunHandle {
+  readonly id: string;
+  readonly lessonSlug: string;
+  /** Every event so far is replayed to a new listener (bounded), then live ones follow. */
+  subscribe(listener: (event: RunEvent) => void): () => void;
+  services(): ServiceState[];
+  /** Resolves when every service is running, rejects when one fails or the run ends first. */
+  whenAllRunning(): Promise<void>;
+  /** Sends an HTTP request to a running service through its 127.0.0.1 port. */
+  request(spec: HttpRequestSpec): Promise<HttpResponseSummary>;
+  /** Removes the run's containers and network; idempotent. */
+  stop(reason?: RunEndReason): Promise<void>;
+  readonly ended: boolean;
+}
+
+export interface LoadedLesson {
+  slug: string;
+  dir: string;
+  manifest: LessonManifest;
+  text: { zh: string; en: string };
+  files: LessonFiles;
+}
