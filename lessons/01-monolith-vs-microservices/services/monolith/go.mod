@@ -1,0 +1,3 @@
+module playground/monolith-vs-microservices/monolith
+
+go 1.25

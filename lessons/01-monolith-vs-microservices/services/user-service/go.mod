@@ -1,0 +1,3 @@
+module playground/monolith-vs-microservices/user-service
+
+go 1.25
