@@ -1,0 +1,32 @@
+// Errors a learner may see, typed and worded once.
+export type SandboxErrorCode =
+  | "UNKNOWN_LESSON"
+  | "BAD_PATH"
+  | "FILE_TOO_LARGE"
+  | "TOO_MANY_FILES"
+  | "INVALID_UTF8"
+  | "ENGINE_UNREACHABLE"
+  | "IMAGE_MISSING"
+  | "TOO_MANY_RUNS"
+  | "SERVICE_NOT_RUNNING"
+  | "BAD_REQUEST";
+
+export class SandboxError extends Error {
+  constructor(
+    readonly code: SandboxErrorCode,
+    message: string,
+    /** What the learner or the operator can do about it. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "SandboxError";
+  }
+
+  toJSON(): { code: SandboxErrorCode; message: string; hint?: string } {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+export const ENGINE_FIX_HINT =
+  "Start the Docker Engine: on Debian `apt-get install -y docker.io` then `dockerd &` (as root), " +
+  "or point DOCKER_HOST at a running engine; then run `npm run setup`.";

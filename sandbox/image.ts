@@ -1,0 +1,190 @@
+// Builds the sandbox image offline (no registry): host Go toolchain + static busybox + the lessons' modules,
+// tagged by a hash of its inputs so it is rebuilt only when they change.
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cp, mkdir, readFile, rm, writeFile, copyFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { docker, isNotFound } from "./docker";
+import { SandboxError } from "./errors";
+import { APP_LABEL, APP_NAME } from "./labels";
+import { LESSONS_ROOT } from "../lib/lessons";
+
+const run = promisify(execFile);
+
+export const IMAGE_REPO = "go-microservices-playground/sandbox";
+const IMAGE_SOURCES = path.resolve(import.meta.dirname, "image");
+const CACHE_ROOT = path.resolve(process.env.PLAYGROUND_CACHE_DIR ?? path.join(process.cwd(), ".cache"));
+/** Busybox must be the static build (Debian package busybox-static): the image has no libc. */
+const BUSYBOX = process.env.PLAYGROUND_BUSYBOX ?? "/bin/busybox";
+
+interface ServiceModule {
+  /** e.g. "01-monolith-vs-microservices/services/monolith" */
+  rel: string;
+  abs: string;
+}
+
+interface ImageInputs {
+  goroot: string;
+  goVersion: string;
+  modules: ServiceModule[];
+  tag: string;
+}
+
+async function findServiceModules(root: string): Promise<ServiceModule[]> {
+  const out: ServiceModule[] = [];
+  async function walk(dir: string, rel: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    if (entries.some((e) => e.isFile() && e.name === "go.mod")) out.push({ rel, abs: dir });
+    for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
+  }
+  await walk(root, "");
+  return out.sort((a, b) => a.rel.localeCompare(b.rel));
+}
+
+async function goEnv(name: string): Promise<string> {
+  const { stdout } = await run("go", ["env", name]);
+  return stdout.trim();
+}
+
+let inputsMemo: Promise<ImageInputs> | undefined;
+
+/** Hash of everything that changes the image: its recipe, toolchain, busybox and every lesson service's module
+ * files and Go sources (the sources decide which packages the warm build cache holds). */
+export function imageInputs(): Promise<ImageInputs> {
+  inputsMemo ??= (async () => {
+    const [goroot, goVersion] = await Promise.all([goEnv("GOROOT"), goEnv("GOVERSION")]);
+    const modules = await findServiceModules(LESSONS_ROOT);
+    const hash = createHash("sha256");
+    for (const name of (await readdir(IMAGE_SOURCES)).sort()) {
+      hash.update(name).update(await readFile(path.join(IMAGE_SOURCES, name)));
+    }
+    hash.update(goVersion).update(await readFile(BUSYBOX));
+    for (const m of modules) {
+      hash.update(m.rel);
+      for (const f of (await readdir(m.abs, { recursive: true })).map(String).sort()) {
+        if (/(^|\/)(go\.mod|go\.sum|[^/]+\.go)$/.test(f)) hash.update(f).update(await readFile(path.join(m.abs, f)));
+      }
+    }
+    return { goroot, goVersion, modules, tag: `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}` };
+  })();
+  inputsMemo.catch(() => (inputsMemo = undefined));
+  return inputsMemo;
+}
+
+export async function currentImageTag(): Promise<string> {
+  return (await imageInputs()).tag;
+}
+
+export async function imagePresent(tag: string): Promise<boolean> {
+  try {
+    await (await docker()).getImage(tag).inspect();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+async function stageContext(inputs: ImageInputs, onProgress: (line: string) => void): Promise<string> {
+  const ctx = path.join(CACHE_ROOT, "image-context");
+  await rm(ctx, { recursive: true, force: true });
+  const rootfs = path.join(ctx, "rootfs");
+  await mkdir(path.join(rootfs, "bin"), { recursive: true });
+  await mkdir(path.join(rootfs, "etc"), { recursive: true });
+  await mkdir(path.join(rootfs, "opt/playground"), { recursive: true });
+  await mkdir(path.join(rootfs, "usr/local"), { recursive: true });
+  for (const d of ["tmp", "work"]) await mkdir(path.join(rootfs, d), { recursive: true });
+  await copyFile(BUSYBOX, path.join(rootfs, "bin/busybox"));
+  await writeFile(
+    path.join(rootfs, "etc/passwd"),
+    "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000::/work:/bin/sh\n",
+  );
+  await writeFile(path.join(rootfs, "etc/group"), "root:x:0:\nsandbox:x:1000:\n");
+  for (const script of ["run-service.sh", "warm-cache.sh"]) {
+    await copyFile(path.join(IMAGE_SOURCES, script), path.join(rootfs, "opt/playground", script));
+  }
+  await copyFile(path.join(IMAGE_SOURCES, "Dockerfile"), path.join(ctx, "Dockerfile"));
+
+  onProgress(`copying the Go toolchain (${inputs.goVersion}) from ${inputs.goroot}`);
+  await run("cp", ["-a", inputs.goroot, path.join(rootfs, "usr/local/go")]);
+
+  // Modules are downloaded on the host (the containers have no network) into a cache kept between builds.
+  const modCache = path.join(CACHE_ROOT, "gomodcache");
+  await mkdir(modCache, { recursive: true });
+  const warm = path.join(ctx, "warm");
+  for (const m of inputs.modules) {
+    onProgress(`downloading Go modules for ${m.rel}`);
+    await run("go", ["mod", "download"], {
+      cwd: m.abs,
+      env: { ...process.env, GOMODCACHE: modCache, GOFLAGS: "-modcacherw", GOTOOLCHAIN: "local" },
+    });
+    await cp(m.abs, path.join(warm, m.rel), { recursive: true });
+  }
+  await mkdir(warm, { recursive: true });
+  // The extracted modules are all a build needs; the zips would double the image for nothing.
+  await run("sh", [
+    "-c",
+    `mkdir -p "${ctx}/gomodcache" && cd "${modCache}" && tar -c --exclude='*.zip' . | tar -x -C "${ctx}/gomodcache"`,
+  ]);
+  return ctx;
+}
+
+interface BuildMessage {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+async function buildFromContext(ctx: string, tag: string, onProgress: (line: string) => void): Promise<void> {
+  const d = await docker();
+  const tar = spawn("tar", ["-C", ctx, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+  const stream = await d.buildImage(tar.stdout, { t: tag, rm: true, forcerm: true, labels: { [APP_LABEL]: APP_NAME } });
+  await new Promise<void>((resolve, reject) => {
+    let failure: string | undefined;
+    d.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        // followProgress reports a failed build as success (dockerode #639): the error lives in the events.
+        if (err) reject(err);
+        else if (failure) reject(new SandboxError("IMAGE_MISSING", `The sandbox image build failed: ${failure}`));
+        else resolve();
+      },
+      (event: BuildMessage) => {
+        if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        const text = (event.stream ?? event.status ?? event.error ?? "").replace(/\n$/, "");
+        for (const line of text.split("\n")) if (line.trim()) onProgress(line);
+      },
+    );
+  });
+}
+
+let building: Promise<string> | undefined;
+const progressListeners = new Set<(line: string) => void>();
+
+function emitProgress(line: string): void {
+  for (const listener of progressListeners) listener(line);
+}
+
+/** Returns the tag of an up-to-date sandbox image, building it (once, shared by concurrent callers) if missing. */
+export function ensureImage(onProgress?: (line: string) => void): Promise<string> {
+  if (onProgress) progressListeners.add(onProgress);
+  building ??= (async () => {
+    const onProgress = emitProgress;
+    const inputs = await imageInputs();
+    if (await imagePresent(inputs.tag)) return inputs.tag;
+    const started = Date.now();
+    onProgress(`building the sandbox image ${inputs.tag} (first time only; a few minutes)`);
+    const ctx = await stageContext(inputs, onProgress);
+    await buildFromContext(ctx, inputs.tag, onProgress);
+    await rm(ctx, { recursive: true, force: true });
+    onProgress(`sandbox image ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    return inputs.tag;
+  })();
+  building.catch(() => (building = undefined));
+  return building.finally(() => {
+    if (onProgress) progressListeners.delete(onProgress);
+  });
+}

@@ -1,0 +1,20 @@
+// Labels on every resource the sandbox creates, so a restarted server can find and remove what it left behind.
+export const APP_LABEL = "playground.app";
+export const APP_NAME = "go-microservices-playground";
+export const RUN_LABEL = "playground.run";
+export const LESSON_LABEL = "playground.lesson";
+export const SERVICE_LABEL = "playground.service";
+export const CREATED_LABEL = "playground.created-at";
+export const OWNER_PID_LABEL = "playground.server-pid";
+
+export function runLabels(runId: string, lesson: string): Record<string, string> {
+  return {
+    [APP_LABEL]: APP_NAME,
+    [RUN_LABEL]: runId,
+    [LESSON_LABEL]: lesson,
+    [CREATED_LABEL]: new Date().toISOString(),
+    [OWNER_PID_LABEL]: String(process.pid),
+  };
+}
+
+export const APP_FILTER = { label: [`${APP_LABEL}=${APP_NAME}`] };

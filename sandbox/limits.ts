@@ -1,0 +1,38 @@
+// Every sandbox limit in one place, each with the reason for its value. Overridable per run (tests use small ones).
+export interface Limits {
+  /** Memory per service container, bytes; swap is set equal so there is none to spill into. */
+  memoryBytes: number;
+  /** CPU per service container, in cores (2-core machine: one service cannot starve the rest). */
+  cpus: number;
+  /** Processes per container: the go tool forks compile/link workers; a fork bomb stops here. */
+  pids: number;
+  /** Wall-clock limit of a whole run: a forgotten tab does not hold containers forever. */
+  runWallClockMs: number;
+  /** Output forwarded per service stream before the rest is dropped with a notice. */
+  outputBytesPerStream: number;
+  /** tmpfs for the build (sources, go's temp dir, the binary): Go writes its work dir here. */
+  tmpfsBytes: number;
+  /** How long a service may take to build and start answering before it is marked failed. */
+  startTimeoutMs: number;
+  /** Concurrent runs per client and in total; more wait in a queue with a visible position. */
+  runsPerClient: number;
+  runsTotal: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  memoryBytes: 512 * 1024 * 1024,
+  cpus: 1,
+  pids: 256,
+  runWallClockMs: 20 * 60 * 1000,
+  outputBytesPerStream: 2 * 1024 * 1024,
+  tmpfsBytes: 512 * 1024 * 1024,
+  startTimeoutMs: 120 * 1000,
+  runsPerClient: 1,
+  runsTotal: 6,
+};
+
+/** Upload limits for the files of one run (checked before anything reaches Docker). */
+export const MAX_FILE_BYTES = 256 * 1024;
+export const MAX_FILES = 50;
+/** Response bodies shown in the request panel are cut here; the rest is counted, not kept. */
+export const MAX_RESPONSE_BODY_BYTES = 256 * 1024;

@@ -1,0 +1,54 @@
+// Removes what a previous (or crashed) server process left behind: labelled containers, networks, firewall rules.
+import { docker } from "./docker";
+import { APP_FILTER, OWNER_PID_LABEL, RUN_LABEL } from "./labels";
+import { bridgeName, bridgesWithRules, removeIsolation } from "./network";
+import { liveRunIds } from "./runs";
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A resource is an orphan when no live run of this process owns it and the process that made it is gone. */
+function isOrphan(labels: Record<string, string> | undefined, live: Set<string>): boolean {
+  const runId = labels?.[RUN_LABEL];
+  if (!runId) return false;
+  if (live.has(runId)) return false;
+  const pid = Number(labels?.[OWNER_PID_LABEL]);
+  return pid === process.pid || !processAlive(pid);
+}
+
+export async function reapOrphans(): Promise<{ containers: number; networks: number }> {
+  const d = await docker();
+  const live = liveRunIds();
+  const containers = (await d.listContainers({ all: true, filters: APP_FILTER })).filter((c) =>
+    isOrphan(c.Labels, live),
+  );
+  await Promise.all(
+    containers.map((c) =>
+      d
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
+
+  const networks = (await d.listNetworks({ filters: APP_FILTER })).filter((n) => isOrphan(n.Labels, live));
+  for (const n of networks)
+    await d
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => {});
+
+  // Firewall rules for bridges whose network is gone.
+  const remaining = await d.listNetworks({ filters: APP_FILTER });
+  const keep = new Set(remaining.map((n) => bridgeName(n.Labels?.[RUN_LABEL] ?? "")));
+  for (const bridge of await bridgesWithRules()) if (!keep.has(bridge)) await removeIsolation(bridge);
+
+  return { containers: containers.length, networks: networks.length };
+}

@@ -1,0 +1,489 @@
+// One run of a lesson: a private network, one sandboxed container per service that unpacks, builds and becomes
+// the service, its output streamed as events, its stage tracked, and everything removed on stop.
+import type Docker from "dockerode";
+import type { Duplex } from "node:stream";
+import { docker, isNotFound } from "./docker";
+import { parseGoDiagnostics } from "./diagnostics";
+import { SandboxError } from "./errors";
+import { packFiles } from "./files";
+import { runLabels, SERVICE_LABEL } from "./labels";
+import type { Limits } from "./limits";
+import { MAX_RESPONSE_BODY_BYTES } from "./limits";
+import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
+import { StageMachine, isFinal } from "./stages";
+import { extractMarkers, FrameDemuxer, OutputBudget } from "./streams";
+import type {
+  HttpRequestSpec,
+  HttpResponseSummary,
+  LessonFiles,
+  LoadedLesson,
+  RunEndReason,
+  RunEvent,
+  RunHandle,
+  ServiceStage,
+  ServiceState,
+} from "./types";
+import type { ServiceSpec } from "../lib/lesson-schema";
+
+/** Log bytes kept for replay to a listener that attaches late (a reloaded page). */
+const HISTORY_LOG_BYTES = 1024 * 1024;
+const HEALTH_POLL_MS = 40;
+/** Seconds between SIGTERM and SIGKILL when a run stops: long enough for a graceful shutdown to log. */
+const STOP_GRACE_SECONDS = 2;
+
+interface ServiceRuntime {
+  spec: ServiceSpec;
+  machine: StageMachine;
+  container?: Docker.Container;
+  hostPort?: number;
+  detail?: string;
+  buildOutput: string;
+  budget: OutputBudget;
+  startedAt: number;
+}
+
+export class Run implements RunHandle {
+  private readonly history: RunEvent[] = [];
+  private historyLogBytes = 0;
+  private readonly listeners = new Set<(e: RunEvent) => void>();
+  private readonly runtimes = new Map<string, ServiceRuntime>();
+  private network?: { id: string; name: string; bridge: string };
+  private wallClock?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+  private starting?: Promise<void>;
+  private endedWith?: RunEndReason;
+  readonly createdAt = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly lesson: LoadedLesson,
+    private readonly files: LessonFiles,
+    readonly owner: string,
+    readonly limits: Limits,
+  ) {
+    for (const spec of lesson.manifest.services) {
+      this.runtimes.set(spec.name, {
+        spec,
+        machine: new StageMachine(),
+        buildOutput: "",
+        budget: new OutputBudget(limits.outputBytesPerStream),
+        startedAt: 0,
+      });
+    }
+  }
+
+  get lessonSlug(): string {
+    return this.lesson.slug;
+  }
+
+  get ended(): boolean {
+    return this.endedWith !== undefined;
+  }
+
+  subscribe(listener: (event: RunEvent) => void): () => void {
+    for (const event of this.history) listener(event);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: RunEvent): void {
+    this.history.push(event);
+    if (event.type === "log") {
+      this.historyLogBytes += event.text.length;
+      if (this.historyLogBytes > HISTORY_LOG_BYTES) this.trimHistory();
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a closed socket) must not stop the run or other listeners.
+      }
+    }
+  }
+
+  private trimHistory(): void {
+    let i = 0;
+    while (this.historyLogBytes > HISTORY_LOG_BYTES / 2 && i < this.history.length) {
+      const e = this.history[i];
+      if (e.type === "log") {
+        this.historyLogBytes -= e.text.length;
+        this.history.splice(i, 1);
+      } else i++;
+    }
+  }
+
+  system(text: string, service = "*"): void {
+    this.emit({ type: "log", service, stream: "system", text: text.endsWith("\n") ? text : `${text}\n` });
+  }
+
+  queued(position: number): void {
+    this.emit({ type: "queue", position });
+  }
+
+  services(): ServiceState[] {
+    return [...this.runtimes.values()].map((r) => ({
+      name: r.spec.name,
+      stage: r.machine.stage,
+      hostPort: r.hostPort,
+      protocol: r.spec.protocol,
+      detail: r.detail,
+    }));
+  }
+
+  private setStage(rt: ServiceRuntime, stage: ServiceStage, detail?: string): void {
+    if (!rt.machine.move(stage)) return;
+    rt.detail = detail;
+    this.emit({ type: "stage", service: rt.spec.name, stage, detail, at: Date.now() });
+    if (isFinal(stage) && !this.stopping && [...this.runtimes.values()].every((r) => isFinal(r.machine.stage))) {
+      void this.stop("failed");
+    }
+  }
+
+  whenAllRunning(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const states = [...this.runtimes.values()];
+        const failed = states.find((r) => r.machine.stage === "failed");
+        if (failed) {
+          reject(new Error(`${failed.spec.name} failed: ${failed.detail ?? "see its log"}`));
+          return true;
+        }
+        if (states.every((r) => r.machine.stage === "running")) {
+          resolve();
+          return true;
+        }
+        if (this.ended) {
+          reject(new Error(`the run ended (${this.endedWith})`));
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const unsubscribe = this.subscribe((e) => {
+        if ((e.type === "stage" || e.type === "ended") && check()) queueMicrotask(unsubscribe);
+      });
+    });
+  }
+
+  /** Starts every service; a service waits for the services it depends on to be running. */
+  start(imageTag: string): Promise<void> {
+    this.starting ??= this.startAll(imageTag);
+    return this.starting;
+  }
+
+  private async startAll(imageTag: string): Promise<void> {
+    const d = await docker();
+    this.wallClock = setTimeout(() => {
+      this.system(`wall-clock limit of ${Math.round(this.limits.runWallClockMs / 1000)} s reached: stopping the run`);
+      void this.stop("timeout");
+    }, this.limits.runWallClockMs);
+    this.wallClock.unref();
+
+    const labels = runLabels(this.id, this.lesson.slug);
+    this.network = await createRunNetwork(this.id, labels);
+    try {
+      await addIsolation(this.network.bridge);
+    } catch (err) {
+      this.system(`warning: the host firewall rules for this run could not be set (${(err as Error).message.trim()})`);
+    }
+    if (this.stopping) return;
+    const archive = await packFiles(this.files);
+    const started = new Map<string, Promise<void>>();
+    const startOne = (rt: ServiceRuntime): Promise<void> => {
+      let p = started.get(rt.spec.name);
+      if (!p) {
+        p = (async () => {
+          for (const dep of rt.spec.dependsOn) {
+            await startOne(this.runtimes.get(dep)!);
+            await this.waitRunning(dep);
+          }
+          if (this.stopping) return;
+          await this.startService(d, rt, imageTag, archive, labels);
+        })().catch((err: unknown) => {
+          if (!this.stopping) this.setStage(rt, "failed", (err as Error).message);
+        });
+        started.set(rt.spec.name, p);
+      }
+      return p;
+    };
+    await Promise.all([...this.runtimes.values()].map(startOne));
+  }
+
+  private waitRunning(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const stage = this.runtimes.get(name)!.machine.stage;
+        if (stage === "running") resolve();
+        else if (isFinal(stage))
+          reject(new Error(`it depends on ${name}, which ${stage === "failed" ? "failed" : "stopped"}`));
+        else return false;
+        return true;
+      };
+      if (check()) return;
+      const unsubscribe = this.subscribe((e) => {
+        if ((e.type === "stage" && e.service === name) || e.type === "ended") {
+          if (check()) queueMicrotask(unsubscribe);
+        }
+      });
+    });
+  }
+
+  private async startService(
+    d: Docker,
+    rt: ServiceRuntime,
+    imageTag: string,
+    archive: Buffer,
+    labels: Record<string, string>,
+  ): Promise<void> {
+    const { spec } = rt;
+    const portKey = `${spec.port}/tcp`;
+    const tmpfsOptions = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
+    rt.startedAt = Date.now();
+    const container = await d.createContainer({
+      name: `playground-${this.id}-${spec.name}`,
+      Image: imageTag,
+      Cmd: ["/bin/sh", "/opt/playground/run-service.sh"],
+      User: "1000:1000",
+      Hostname: spec.name,
+      WorkingDir: "/work",
+      Env: [
+        `PLAYGROUND_SERVICE_DIR=${spec.dir}`,
+        `SERVICE_NAME=${spec.name}`,
+        `PORT=${spec.port}`,
+        ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      ],
+      Labels: { ...labels, [SERVICE_LABEL]: spec.name },
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      ExposedPorts: { [portKey]: {} },
+      HostConfig: {
+        NetworkMode: this.network!.name,
+        PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": tmpfsOptions, "/work": tmpfsOptions },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Memory: this.limits.memoryBytes,
+        MemorySwap: this.limits.memoryBytes,
+        NanoCpus: Math.round(this.limits.cpus * 1e9),
+        PidsLimit: this.limits.pids,
+        // Output is streamed and capped here; the engine's own log file would grow on disk without bound.
+        LogConfig: { Type: "none", Config: {} },
+      },
+      NetworkingConfig: { EndpointsConfig: { [this.network!.name]: { Aliases: [spec.name] } } },
+    });
+    rt.container = container;
+    // stop() waits for start to settle before removing, so a container created meanwhile is still removed.
+    if (this.stopping) return;
+
+    const stream = (await container.attach({
+      stream: true,
+      hijack: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+    })) as Duplex;
+    this.pipeOutput(rt, stream);
+    // Before start: after a quick exit the container may be gone and wait would 404 (dockerode #582).
+    const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
+    await container.start();
+    stream.end(archive);
+    void exited.then(
+      (r) => this.onExit(rt, r.StatusCode),
+      () => this.onExit(rt, -1),
+    );
+    const info = await container.inspect();
+    const binding = info.NetworkSettings.Ports?.[portKey]?.[0];
+    if (binding) {
+      rt.hostPort = Number(binding.HostPort);
+      this.emit({ type: "ports", service: spec.name, hostPort: rt.hostPort });
+    }
+  }
+
+  private pipeOutput(rt: ServiceRuntime, stream: Duplex): void {
+    const demuxer = new FrameDemuxer();
+    const name = rt.spec.name;
+    stream.on("data", (chunk: Buffer) => {
+      for (const frame of demuxer.push(chunk)) {
+        let data = frame.data;
+        if (frame.stream === "stdout") {
+          const { text, markers } = extractMarkers(data.toString("utf8"));
+          for (const marker of markers) this.onMarker(rt, marker);
+          if (markers.length === 0) data = frame.data;
+          else data = Buffer.from(text, "utf8");
+        }
+        if (data.length === 0) continue;
+        if (rt.machine.stage === "building" && frame.stream === "stderr" && rt.buildOutput.length < 256 * 1024) {
+          rt.buildOutput += data.toString("utf8");
+        }
+        const { keep, justExceeded } = rt.budget.take(frame.stream, data);
+        if (keep.length) this.emit({ type: "log", service: name, stream: frame.stream, text: keep.toString("utf8") });
+        if (justExceeded) {
+          this.system(
+            `output truncated: ${name} wrote more than ${Math.round(this.limits.outputBytesPerStream / 1024)} KiB to ${frame.stream}; the rest is dropped (counted, not shown)`,
+            name,
+          );
+        }
+      }
+    });
+    stream.on("error", () => {
+      // The hijacked connection ends abruptly when the container is removed; the exit handler reports why.
+    });
+  }
+
+  private onMarker(rt: ServiceRuntime, marker: string): void {
+    const [word, ...rest] = marker.split(" ");
+    const detail = rest.join(" ") || undefined;
+    if (word === "building") {
+      this.setStage(rt, "building");
+    } else if (word === "starting") {
+      const took = Date.now() - rt.startedAt;
+      this.system(`built in ${(took / 1000).toFixed(2)} s; starting`, rt.spec.name);
+      this.setStage(rt, "starting");
+      this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics: [] });
+      void this.pollUntilUp(rt);
+    } else if (word === "build-failed") {
+      const diagnostics = parseGoDiagnostics(rt.buildOutput, rt.spec.name, rt.spec.dir);
+      this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics });
+      this.setStage(rt, "failed", "build failed");
+    } else if (word === "failed") {
+      this.setStage(rt, "failed", detail);
+    }
+  }
+
+  /** Waits for the service to answer on its published port (its health path, or a TCP-level answer). */
+  private async pollUntilUp(rt: ServiceRuntime): Promise<void> {
+    const deadline = rt.startedAt + this.limits.startTimeoutMs;
+    const healthPath = rt.spec.health?.path ?? "/";
+    const wantStatus = rt.spec.health?.status;
+    while (rt.machine.stage === "starting" && !this.stopping) {
+      if (Date.now() > deadline) {
+        this.setStage(rt, "failed", `did not answer within ${this.limits.startTimeoutMs / 1000} s`);
+        return;
+      }
+      if (rt.hostPort) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${rt.hostPort}${healthPath}`, {
+            signal: AbortSignal.timeout(1000),
+          });
+          await res.body?.cancel();
+          const healthy = rt.spec.protocol === "grpc" || wantStatus === undefined || res.status === wantStatus;
+          if (healthy) {
+            const took = ((Date.now() - rt.startedAt) / 1000).toFixed(2);
+            this.setStage(rt, "running");
+            this.system(
+              `running: http://127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after Run)`,
+              rt.spec.name,
+            );
+            return;
+          }
+        } catch {
+          // Not listening yet: the engine's port proxy accepts and then drops the connection.
+        }
+      }
+      await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+    }
+  }
+
+  private async onExit(rt: ServiceRuntime, code: number): Promise<void> {
+    if (this.stopping || isFinal(rt.machine.stage)) return;
+    let reason = `exited with code ${code}`;
+    try {
+      const info = await rt.container!.inspect();
+      if (info.State.OOMKilled) {
+        reason = `killed: out of memory (limit ${Math.round(this.limits.memoryBytes / 1024 / 1024)} MiB)`;
+      }
+    } catch {
+      // Already removed: keep the exit code as the reason.
+    }
+    const dropped = rt.budget.dropped("stdout") + rt.budget.dropped("stderr");
+    if (dropped > 0) this.system(`${dropped} bytes of output were dropped`, rt.spec.name);
+    this.system(reason, rt.spec.name);
+    this.setStage(rt, "failed", reason);
+  }
+
+  async request(spec: HttpRequestSpec): Promise<HttpResponseSummary> {
+    const rt = this.runtimes.get(spec.service);
+    if (!rt) throw new SandboxError("BAD_REQUEST", `This lesson has no service "${spec.service}".`);
+    if (!rt.hostPort || !["running", "starting"].includes(rt.machine.stage)) {
+      throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} is not running; press Run first.`);
+    }
+    const method = spec.method.toUpperCase();
+    if (!/^[A-Z]{3,7}$/.test(method)) throw new SandboxError("BAD_REQUEST", `"${spec.method}" is not an HTTP method.`);
+    if (!spec.path.startsWith("/")) throw new SandboxError("BAD_REQUEST", "The path must start with /.");
+    const started = performance.now();
+    let res: Response;
+    try {
+      res = await fetch(`http://127.0.0.1:${rt.hostPort}${spec.path}`, {
+        method,
+        headers: spec.headers,
+        body: ["GET", "HEAD"].includes(method) ? undefined : spec.body,
+        signal: AbortSignal.timeout(spec.timeoutMs ?? 10_000),
+        redirect: "manual",
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} did not answer (${cause}).`);
+    }
+    const { text, truncated } = await readCapped(res, MAX_RESPONSE_BODY_BYTES);
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      headers: Object.fromEntries(res.headers.entries()),
+      body: text,
+      bodyTruncated: truncated,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /** Removes the run's containers, network and firewall rules. Safe to call any number of times. */
+  stop(reason: RunEndReason = "stopped"): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.wallClock) clearTimeout(this.wallClock);
+      // Marking services stopped first makes waits for dependencies fail fast, so start() settles quickly.
+      for (const rt of this.runtimes.values()) this.setStage(rt, "stopped");
+      await this.starting?.catch(() => {});
+      await Promise.all(
+        [...this.runtimes.values()].map(async (rt) => {
+          if (!rt.container) return;
+          await rt.container.stop({ t: STOP_GRACE_SECONDS }).catch(() => {});
+          await rt.container.remove({ force: true, v: true }).catch((err) => {
+            if (!isNotFound(err)) throw err;
+          });
+        }),
+      );
+      if (this.network) {
+        await removeIsolation(this.network.bridge);
+        await removeNetwork(this.network.id);
+      }
+      this.endedWith = reason;
+      this.emit({ type: "ended", reason });
+    })();
+    return this.stopping;
+  }
+}
+
+async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: "", truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.length > max) {
+      chunks.push(value.subarray(0, max - size));
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), truncated };
+}
