@@ -1,5 +1,6 @@
 // Loads lessons from lessons/<NN>-<slug>/: manifest (validated), text in both languages, and the sample files.
 import { readdir, readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { manifestSchema } from "./lesson-schema";
 import type { LessonFiles, LoadedLesson } from "../sandbox/types";
@@ -23,7 +24,9 @@ export class LessonError extends Error {}
 async function lessonDirs(root: string): Promise<{ order: number; slug: string; dir: string }[]> {
   const entries = await readdir(root, { withFileTypes: true });
   return entries
-    .filter((e) => e.isDirectory() && LESSON_DIR_PATTERN.test(e.name))
+    .filter(
+      (e) => e.isDirectory() && LESSON_DIR_PATTERN.test(e.name) && existsSync(path.join(root, e.name, "lesson.json")),
+    )
     .map((e) => {
       const [, order, slug] = LESSON_DIR_PATTERN.exec(e.name)!;
       return { order: Number(order), slug, dir: path.join(root, e.name) };

@@ -91,7 +91,7 @@ export async function packFiles(files: LessonFiles): Promise<Buffer> {
         archive.entry({ name: `${dir}/`, type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
       }
     }
-    archive.entry({ name: p, mode: 0o644, uid: 1000, gid: 1000, mtime: new Date(0) }, Buffer.from(files[p], "utf8"));
+    archive.entry({ name: p, mode: 0o644, uid: 1000, gid: 1000, mtime: new Date() }, Buffer.from(files[p], "utf8"));
   }
   archive.finalize();
   await done;

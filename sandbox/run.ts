@@ -451,8 +451,9 @@ export class Run implements RunHandle {
         [...this.runtimes.values()].map(async (rt) => {
           if (!rt.container) return;
           await rt.container.stop({ t: STOP_GRACE_SECONDS }).catch(() => {});
-          await rt.container.remove({ force: true, v: true }).catch((err) => {
-            if (!isNotFound(err)) throw err;
+          await rt.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+            // 404: already gone; 409: a removal is already under way (the reaper, or the engine itself).
+            if (!isNotFound(err) && err.statusCode !== 409) this.system(`could not remove ${rt.spec.name}: ${String(err)}`);
           });
         }),
       );

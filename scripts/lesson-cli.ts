@@ -14,8 +14,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const check = args.includes("--check");
   const slug = args.find((a) => !a.startsWith("--"));
-  const lessons = await listLessons();
-  if (!slug) usage(lessons.map((l) => l.slug));
+  if (!slug) usage((await listLessons()).map((l) => l.slug));
   const lesson = await loadLesson(slug);
   const names = lesson.manifest.services.map((s) => s.name);
   const width = Math.max(6, ...names.map((n) => n.length));
