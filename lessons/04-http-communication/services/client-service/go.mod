@@ -1,0 +1,3 @@
+module playground/http-communication/client-service
+
+go 1.25

@@ -1,0 +1,3 @@
+module playground/http-communication/order-service
+
+go 1.25

@@ -1,0 +1,3 @@
+module playground/http-communication/user-service
+
+go 1.25
