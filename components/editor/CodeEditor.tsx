@@ -1,0 +1,137 @@
+"use client";
+// The Monaco editor of a lesson: one model per file, compiler messages as markers. Loaded only in the browser.
+import { useEffect, useRef } from "react";
+import { Editor, type OnMount } from "@monaco-editor/react";
+import { monaco } from "./monaco-setup";
+import { languageOf } from "@/lib/client-files";
+import type { Diagnostic, LessonFiles } from "@/sandbox/types";
+
+const MARKER_OWNER = "go-build";
+const MONO_FONT =
+  '"JetBrains Mono", "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+
+export interface CodeEditorProps {
+  slug: string;
+  files: LessonFiles;
+  /** Bumped when the files change from outside the editor (reset, edits restored from storage). */
+  revision: number;
+  active: string;
+  theme: "dark" | "light";
+  diagnostics: Map<string, Diagnostic[]>;
+  onChange: (path: string, text: string) => void;
+  label: string;
+}
+
+export function modelUri(slug: string, path: string): string {
+  return `file:///${slug}/${path}`;
+}
+
+declare global {
+  interface Window {
+    /** For the end-to-end test: the live editor and the Monaco API it was built with. */
+    __playgroundEditor?: { editor: monaco.editor.IStandaloneCodeEditor; monaco: typeof monaco };
+  }
+}
+
+export default function CodeEditor({
+  slug,
+  files,
+  revision,
+  active,
+  theme,
+  diagnostics,
+  onChange,
+  label,
+}: CodeEditorProps) {
+  const onChangeRef = useRef(onChange);
+  const filesRef = useRef(files);
+  useEffect(() => {
+    onChangeRef.current = onChange;
+    filesRef.current = files;
+  });
+
+  // Every file gets its model up front, so markers can land on files whose tab was never opened.
+  useEffect(() => {
+    const models: monaco.editor.ITextModel[] = [];
+    const subscriptions: monaco.IDisposable[] = [];
+    for (const [path, text] of Object.entries(filesRef.current)) {
+      const uri = monaco.Uri.parse(modelUri(slug, path));
+      const model = monaco.editor.getModel(uri) ?? monaco.editor.createModel(text, languageOf(path), uri);
+      if (model.getValue() !== text) model.setValue(text);
+      models.push(model);
+      subscriptions.push(model.onDidChangeContent(() => onChangeRef.current(path, model.getValue())));
+    }
+    return () => {
+      for (const s of subscriptions) s.dispose();
+      for (const m of models) if (!m.isDisposed()) m.dispose();
+    };
+  }, [slug]);
+
+  // Text replaced from outside (reset): push it into the models.
+  useEffect(() => {
+    if (revision === 0) return;
+    for (const [path, text] of Object.entries(filesRef.current)) {
+      const model = monaco.editor.getModel(monaco.Uri.parse(modelUri(slug, path)));
+      if (model && model.getValue() !== text) model.setValue(text);
+    }
+  }, [slug, revision]);
+
+  useEffect(() => {
+    for (const path of Object.keys(filesRef.current)) {
+      const model = monaco.editor.getModel(monaco.Uri.parse(modelUri(slug, path)));
+      if (!model) continue;
+      const markers = (diagnostics.get(path) ?? []).map((d): monaco.editor.IMarkerData => {
+        const line = Math.min(Math.max(1, d.line), model.getLineCount());
+        const column = Math.min(Math.max(1, d.column), model.getLineMaxColumn(line));
+        const word = model.getWordAtPosition({ lineNumber: line, column });
+        const endColumn = word && word.endColumn > column ? word.endColumn : model.getLineMaxColumn(line);
+        return {
+          severity: monaco.MarkerSeverity.Error,
+          message: d.message,
+          source: d.service,
+          startLineNumber: line,
+          startColumn: endColumn > column ? column : 1,
+          endLineNumber: line,
+          endColumn,
+        };
+      });
+      monaco.editor.setModelMarkers(model, MARKER_OWNER, markers);
+    }
+  }, [slug, diagnostics]);
+
+  const onMount: OnMount = (editor) => {
+    window.__playgroundEditor = { editor, monaco };
+    editor.onDidDispose(() => {
+      if (window.__playgroundEditor?.editor === editor) delete window.__playgroundEditor;
+    });
+  };
+
+  return (
+    <Editor
+      path={modelUri(slug, active)}
+      defaultValue={files[active]}
+      defaultLanguage={languageOf(active)}
+      keepCurrentModel
+      theme={theme === "dark" ? "vs-dark" : "vs"}
+      onMount={onMount}
+      loading={null}
+      wrapperProps={{ className: "code-editor", "aria-label": label }}
+      options={{
+        fontFamily: MONO_FONT,
+        fontSize: 13.5,
+        lineHeight: 21,
+        minimap: { enabled: false },
+        scrollBeyondLastLine: false,
+        automaticLayout: true,
+        padding: { top: 10, bottom: 10 },
+        fixedOverflowWidgets: true,
+        renderLineHighlight: "all",
+        smoothScrolling: true,
+        tabSize: 4,
+        // Chinese comments use full-width punctuation; flagging it as ambiguous would be noise.
+        unicodeHighlight: { ambiguousCharacters: false },
+        scrollbar: { verticalScrollbarSize: 10, horizontalScrollbarSize: 10 },
+      }}
+    />
+  );
+}

@@ -1,0 +1,102 @@
+// Renders parsed lesson Markdown as React elements: no raw HTML ever reaches the page.
+import { Fragment, type ReactNode } from "react";
+import { parseMarkdown, type Block, type Inline } from "@/lib/markdown";
+
+function renderInline(nodes: Inline[]): ReactNode {
+  return nodes.map((n, i) => {
+    switch (n.type) {
+      case "text":
+        return <Fragment key={i}>{n.text}</Fragment>;
+      case "code":
+        return <code key={i}>{n.text}</code>;
+      case "strong":
+        return <strong key={i}>{renderInline(n.children)}</strong>;
+      case "em":
+        return <em key={i}>{renderInline(n.children)}</em>;
+      case "del":
+        return <del key={i}>{renderInline(n.children)}</del>;
+      case "break":
+        return <br key={i} />;
+      case "link": {
+        const external = /^(https?:)?\/\//.test(n.href);
+        return (
+          <a key={i} href={n.href} {...(external ? { target: "_blank", rel: "noopener noreferrer" } : {})}>
+            {renderInline(n.children)}
+          </a>
+        );
+      }
+    }
+  });
+}
+
+function renderBlocks(blocks: Block[], tight = false): ReactNode {
+  return blocks.map((b, i) => {
+    switch (b.type) {
+      case "heading": {
+        const Tag = `h${b.level}` as const;
+        return (
+          <Tag key={i} id={b.id}>
+            {renderInline(b.children)}
+          </Tag>
+        );
+      }
+      case "paragraph":
+        return tight ? (
+          <Fragment key={i}>{renderInline(b.children)}</Fragment>
+        ) : (
+          <p key={i}>{renderInline(b.children)}</p>
+        );
+      case "code":
+        return (
+          <pre key={i} className="md-code" data-lang={b.lang || undefined}>
+            <code>{b.text}</code>
+          </pre>
+        );
+      case "list": {
+        const items = b.items.map((item, j) => <li key={j}>{renderBlocks(item, b.tight)}</li>);
+        return b.ordered ? (
+          <ol key={i} start={b.start === 1 ? undefined : b.start}>
+            {items}
+          </ol>
+        ) : (
+          <ul key={i}>{items}</ul>
+        );
+      }
+      case "blockquote":
+        return <blockquote key={i}>{renderBlocks(b.children)}</blockquote>;
+      case "table":
+        return (
+          <div key={i} className="md-table">
+            <table>
+              <thead>
+                <tr>
+                  {b.header.map((cell, c) => (
+                    <th key={c} style={b.align[c] ? { textAlign: b.align[c] } : undefined}>
+                      {renderInline(cell)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {b.rows.map((row, r) => (
+                  <tr key={r}>
+                    {row.map((cell, c) => (
+                      <td key={c} style={b.align[c] ? { textAlign: b.align[c] } : undefined}>
+                        {renderInline(cell)}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+      case "hr":
+        return <hr key={i} />;
+    }
+  });
+}
+
+export function Markdown({ source }: { source: string }) {
+  return <div className="markdown">{renderBlocks(parseMarkdown(source))}</div>;
+}

@@ -1,0 +1,387 @@
+"use client";
+// The lesson's workspace: files in the editor, Run/Stop/Reset, a terminal per service, and the request panel.
+import dynamic from "next/dynamic";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { call, getSocket, useServerState, CallError } from "@/lib/client-socket";
+import { usePref } from "@/lib/client-prefs";
+import { clearEdits, loadEdits, saveEdits } from "@/lib/client-storage";
+import { tabLabels, tabOrder } from "@/lib/client-files";
+import {
+  applyEvent,
+  diagnosticsByFile,
+  idleView,
+  isLive,
+  runStarted,
+  terminalText,
+  type RunView,
+} from "@/lib/client-run-state";
+import { TerminalBus } from "@/lib/client-terminal-bus";
+import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
+import type { RequestSpec } from "@/lib/lesson-schema";
+import { t, type UiKey } from "@/lib/ui-text";
+import type { LessonFiles } from "@/sandbox/types";
+import { RequestPanel } from "@/components/requests/RequestPanel";
+import { StatusBanner } from "./StatusBanner";
+import { Splitter, useSplit } from "@/components/ui/Splitter";
+
+const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
+  ssr: false,
+  loading: () => <div className="pane-loading" />,
+});
+const TerminalPane = dynamic(() => import("@/components/terminal/TerminalPane"), { ssr: false });
+
+const ATTACH_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 40_000;
+
+export interface WorkspaceProps {
+  slug: string;
+  originals: LessonFiles;
+  openFiles: string[];
+  services: { name: string; protocol: "http" | "grpc" }[];
+  requests: RequestSpec[];
+}
+
+export function Workspace({ slug, originals, openFiles, services, requests }: WorkspaceProps) {
+  const lang = usePref("lang");
+  const theme = usePref("theme");
+  const server = useServerState();
+  const paths = useMemo(() => tabOrder(Object.keys(originals), openFiles), [originals, openFiles]);
+  const labels = useMemo(() => tabLabels(paths), [paths]);
+
+  const [files, setFiles] = useState<LessonFiles>(originals);
+  const [loaded, setLoaded] = useState(false);
+  const [revision, setRevision] = useState(0);
+  const [active, setActive] = useState(paths[0] ?? "");
+  const [view, setView] = useState<RunView>(() => idleView(services));
+  const [busy, setBusy] = useState<"start" | "stop" | null>(null);
+  const [notice, setNotice] = useState<ProtocolError | null>(null);
+  const [terminalTab, setTerminalTab] = useState(services[0]?.name ?? "");
+  const [bus] = useState(() => new TerminalBus(services.map((s) => s.name)));
+  const [editorSplit, setEditorSplit] = useSplit("editor", 0.56, 0.2, 0.85);
+  const [bottomSplit, setBottomSplit] = useSplit("bottom", 0.56, 0.25, 0.8);
+
+  const runId = useRef<string | null>(null);
+  const ended = useRef<string | null>(null);
+  const filesRef = useRef(files);
+  useEffect(() => {
+    filesRef.current = files;
+  });
+
+  // Edits come back from localStorage after mount (the server renders the originals).
+  useEffect(() => {
+    const restored = loadEdits(localStorage, slug, originals);
+    setFiles(restored);
+    setRevision((r) => r + 1);
+    setLoaded(true);
+  }, [slug, originals]);
+
+  useEffect(() => {
+    if (loaded) saveEdits(localStorage, slug, files, originals);
+  }, [loaded, slug, files, originals]);
+
+  const onEdit = useCallback((path: string, text: string) => {
+    setFiles((prev) => (prev[path] === text ? prev : { ...prev, [path]: text }));
+  }, []);
+
+  const adoptRun = useCallback(
+    (run: RunInfo) => {
+      runId.current = run.runId;
+      ended.current = null;
+      bus.reset();
+      setView((v) => runStarted(v, run.runId, run.services));
+    },
+    [bus],
+  );
+
+  // The socket: run events of the followed run, and re-attaching after every (re)connection.
+  useEffect(() => {
+    const socket = getSocket();
+    const onEvents: ServerToClientEvents["run:events"] = ({ runId: id, events: batch }) => {
+      if (id !== runId.current) return;
+      // A run ends once; anything after its first "ended" is an echo.
+      const end = batch.findIndex((e) => e.type === "ended");
+      if (ended.current === id) return;
+      const events = end === -1 ? batch : batch.slice(0, end + 1);
+      if (end !== -1) ended.current = id;
+      for (const event of events) {
+        const out = terminalText(event);
+        if (out) bus.write(out.service, out.text);
+      }
+      setView((v) => events.reduce(applyEvent, v));
+    };
+    const attach = async () => {
+      try {
+        const { run } = await call("run:attach", { lessonSlug: slug }, ATTACH_TIMEOUT_MS);
+        if (run) adoptRun(run);
+        else if (runId.current) setView((v) => (v.ended ? v : { ...v, ended: { reason: "stopped" } }));
+      } catch (err) {
+        if (err instanceof CallError) setNotice(err.error);
+      }
+    };
+    socket.on("run:events", onEvents);
+    socket.on("connect", attach);
+    if (socket.connected) void attach();
+    return () => {
+      socket.off("run:events", onEvents);
+      socket.off("connect", attach);
+    };
+  }, [slug, bus, adoptRun]);
+
+  const run = useCallback(async () => {
+    if (busy === "start") return;
+    setBusy("start");
+    setNotice(null);
+    try {
+      const { run: started } = await call("run:start", { lessonSlug: slug, files: filesRef.current }, START_TIMEOUT_MS);
+      adoptRun(started);
+    } catch (err) {
+      if (err instanceof CallError) setNotice(err.error);
+    } finally {
+      setBusy(null);
+    }
+  }, [busy, slug, adoptRun]);
+
+  const stop = useCallback(async () => {
+    setBusy("stop");
+    try {
+      await call("run:stop", { runId: runId.current ?? undefined }, STOP_TIMEOUT_MS);
+    } catch (err) {
+      if (err instanceof CallError && err.error.code !== "NO_RUN") setNotice(err.error);
+    } finally {
+      setBusy(null);
+    }
+  }, []);
+
+  const reset = useCallback(() => {
+    if (!window.confirm(t(lang, "resetConfirm"))) return;
+    clearEdits(localStorage, slug);
+    setFiles(originals);
+    setRevision((r) => r + 1);
+    setView((v) => ({ ...v, diagnostics: {} }));
+  }, [lang, slug, originals]);
+
+  const sendRequest = useCallback(async (request: Omit<RequestPayload, "runId">) => {
+    if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
+    const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
+    return response;
+  }, []);
+
+  // Ctrl/Cmd+Enter runs, wherever the focus is (captured before Monaco inserts a line).
+  const runRef = useRef(run);
+  useEffect(() => {
+    runRef.current = run;
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+        e.preventDefault();
+        e.stopPropagation();
+        void runRef.current();
+      }
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, []);
+
+  const markers = useMemo(() => diagnosticsByFile(view.diagnostics), [view.diagnostics]);
+
+  // New compiler errors: show the first broken file if the open one has none.
+  useEffect(() => {
+    if (markers.size === 0 || markers.has(active)) return;
+    const first = paths.find((p) => markers.has(p));
+    if (first) setActive(first);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the errors change, not on every tab switch
+  }, [markers]);
+
+  // A failed service's terminal comes to the front.
+  const failed = view.services.find((s) => s.stage === "failed")?.name;
+  useEffect(() => {
+    if (failed) setTerminalTab(failed);
+  }, [failed]);
+
+  const runKeys = useSyncExternalStore(
+    () => () => {},
+    () => (/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘↵" : "Ctrl↵"),
+    () => "Ctrl↵",
+  );
+  const live = isLive(view);
+  const hasServices = services.length > 0;
+  const engine = server.status?.engine;
+  const engineDown = engine?.state === "unreachable";
+  const modified = (p: string) => files[p] !== originals[p];
+  const anyModified = paths.some(modified);
+
+  return (
+    <section className="workspace" aria-label="Workspace">
+      <div className="ws-toolbar">
+        {hasServices && (
+          <>
+            <button
+              type="button"
+              className="btn btn-run"
+              onClick={() => void run()}
+              disabled={busy === "start" || engineDown}
+              aria-label={t(lang, live ? "runAgain" : "run")}
+              title={t(lang, "runHint")}
+            >
+              <span className="btn-icon" aria-hidden>
+                ▶
+              </span>
+              {t(lang, live ? "runAgain" : "run")}
+              <kbd aria-hidden>{runKeys}</kbd>
+            </button>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => void stop()}
+              disabled={!live || busy === "stop"}
+              aria-label={t(lang, "stop")}
+            >
+              <span className="btn-icon" aria-hidden>
+                ■
+              </span>
+              {t(lang, "stop")}
+            </button>
+          </>
+        )}
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={reset}
+          disabled={!anyModified}
+          aria-label={t(lang, "reset")}
+          title={t(lang, "resetHint")}
+        >
+          <span className="btn-icon" aria-hidden>
+            ↺
+          </span>
+          {t(lang, "reset")}
+        </button>
+        <div className="ws-services" aria-label={t(lang, "services")}>
+          {view.services.map((s) => (
+            <span key={s.name} className={`stage-pill stage-${s.stage}`} title={s.detail ?? undefined}>
+              <span className="dot" aria-hidden />
+              {s.name}
+              <span className="stage-word">{t(lang, `stage_${s.stage}` as UiKey)}</span>
+            </span>
+          ))}
+        </div>
+      </div>
+
+      <StatusBanner lang={lang} server={server} view={view} notice={notice} onDismiss={() => setNotice(null)} />
+
+      <div
+        className="ws-main"
+        style={{
+          gridTemplateRows: hasServices
+            ? `minmax(0, ${editorSplit}fr) auto minmax(0, ${1 - editorSplit}fr)`
+            : "minmax(0, 1fr)",
+        }}
+      >
+        <div className="editor-pane">
+          <div className="file-tabs" role="tablist" aria-label={t(lang, "files")}>
+            {paths.map((p) => {
+              const errors = markers.get(p)?.length ?? 0;
+              return (
+                <button
+                  key={p}
+                  type="button"
+                  role="tab"
+                  aria-selected={p === active}
+                  className="file-tab"
+                  data-path={p}
+                  data-modified={modified(p) || undefined}
+                  title={p}
+                  onClick={() => setActive(p)}
+                >
+                  {labels[p]}
+                  {errors > 0 && (
+                    <span className="tab-errors" title={`${errors} ${t(lang, "problems")}`}>
+                      {errors}
+                    </span>
+                  )}
+                  {modified(p) && (
+                    <span
+                      className="tab-modified"
+                      role="img"
+                      aria-label={t(lang, "modified")}
+                      title={t(lang, "modified")}
+                    >
+                      ●
+                    </span>
+                  )}
+                </button>
+              );
+            })}
+          </div>
+          <div className="editor-host">
+            {active && (
+              <CodeEditor
+                slug={slug}
+                files={files}
+                revision={revision}
+                active={active}
+                theme={theme}
+                diagnostics={markers}
+                onChange={onEdit}
+                label={`${t(lang, "files")}: ${active}`}
+              />
+            )}
+          </div>
+        </div>
+
+        {hasServices && (
+          <Splitter direction="rows" fraction={editorSplit} onChange={setEditorSplit} label="Resize editor" />
+        )}
+
+        {hasServices && (
+          <div
+            className="bottom-pane"
+            style={{ gridTemplateColumns: `minmax(0, ${bottomSplit}fr) auto minmax(0, ${1 - bottomSplit}fr)` }}
+          >
+            <div className="terminals">
+              <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
+                {view.services.map((s) => (
+                  <button
+                    key={s.name}
+                    type="button"
+                    role="tab"
+                    aria-selected={s.name === terminalTab}
+                    className={`terminal-tab stage-${s.stage}`}
+                    onClick={() => setTerminalTab(s.name)}
+                  >
+                    <span className="dot" aria-hidden />
+                    {s.name}
+                    {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
+                  </button>
+                ))}
+              </div>
+              <div className="terminal-stack">
+                {view.services.map((s) => (
+                  <div
+                    key={s.name}
+                    className="terminal-slot"
+                    data-active={s.name === terminalTab}
+                    data-service={s.name}
+                  >
+                    <TerminalPane bus={bus} service={s.name} theme={theme} label={`${s.name} output`} />
+                  </div>
+                ))}
+                {view.runId === null && <p className="terminal-empty muted">{t(lang, "pressRun")}</p>}
+              </div>
+            </div>
+            <Splitter
+              direction="columns"
+              fraction={bottomSplit}
+              onChange={setBottomSplit}
+              label="Resize request panel"
+            />
+            <RequestPanel lang={lang} services={view.services} presets={requests} send={sendRequest} />
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

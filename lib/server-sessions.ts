@@ -1,0 +1,263 @@
+// Which browser follows which run: one live run per client, re-attach after a reload, stop after a grace period.
+import type { HttpResponseSummary, RunEvent, RunHandle } from "../sandbox/types";
+import {
+  EVENT_BATCH_BYTES,
+  EVENT_BATCH_MS,
+  RECONNECT_GRACE_MS,
+  type ProtocolError,
+  type RequestPayload,
+  type RunInfo,
+} from "./socket-protocol";
+
+/** The part of the engine this module needs (the real one is sandbox/index.ts; tests pass a fake). */
+export interface RunEngine {
+  startRun(lessonSlug: string, files: unknown, opts: { owner: string }): Promise<RunHandle>;
+  getRun(runId: string): RunHandle | undefined;
+}
+
+/** One browser tab's socket, as far as runs are concerned. */
+export interface Follower {
+  readonly id: string;
+  send(batch: { runId: string; events: RunEvent[] }): void;
+}
+
+export class ProtocolFailure extends Error {
+  constructor(readonly error: ProtocolError) {
+    super(error.message);
+  }
+}
+
+const noRun = (): ProtocolFailure =>
+  new ProtocolFailure({
+    code: "NO_RUN",
+    message: "This run has ended.",
+    hint: "Press Run to start the services again.",
+  });
+
+/** Merges neighbouring log chunks of the same service and stream, so a burst of output is one message. */
+export function coalesceEvents(events: RunEvent[]): RunEvent[] {
+  const out: RunEvent[] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (e.type === "log" && last?.type === "log" && last.service === e.service && last.stream === e.stream) {
+      out[out.length - 1] = { ...last, text: last.text + e.text };
+    } else {
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+/** Buffers one follower's events of one run and sends them in batches (every few ms, or sooner when large). */
+export class EventBatcher {
+  private buffer: RunEvent[] = [];
+  private bytes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private urgent = false;
+
+  constructor(
+    private readonly runId: string,
+    private readonly send: (batch: { runId: string; events: RunEvent[] }) => void,
+    private readonly delayMs = EVENT_BATCH_MS,
+    private readonly maxBytes = EVENT_BATCH_BYTES,
+  ) {}
+
+  push(event: RunEvent): void {
+    if (this.closed) return;
+    this.buffer.push(event);
+    if (event.type === "log") this.bytes += event.text.length;
+    // Stage changes, the end and large output go out on the next turn; other log text waits for company.
+    // Never synchronously: a replay happens inside subscribe(), before the ack that names the run.
+    const urgent = this.bytes >= this.maxBytes || event.type !== "log";
+    if (urgent && !this.urgent) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.urgent = true;
+    }
+    this.timer ??= setTimeout(() => this.flush(), this.urgent ? 0 : this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.urgent = false;
+    if (this.buffer.length === 0) return;
+    const events = coalesceEvents(this.buffer);
+    this.buffer = [];
+    this.bytes = 0;
+    this.send({ runId: this.runId, events });
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}
+
+interface Subscription {
+  runId: string;
+  batcher: EventBatcher;
+  unsubscribe: () => void;
+}
+
+interface ClientSession {
+  runId?: string;
+  followers: Map<string, Follower>;
+  subscriptions: Map<string, Subscription>;
+  grace?: ReturnType<typeof setTimeout>;
+  /** Starts and stops of one client happen one after another. */
+  queue: Promise<unknown>;
+}
+
+export interface SessionOptions {
+  graceMs?: number;
+  log?: (line: string) => void;
+}
+
+export class RunSessions {
+  private readonly sessions = new Map<string, ClientSession>();
+  private readonly graceMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly engine: RunEngine,
+    opts: SessionOptions = {},
+  ) {
+    this.graceMs = opts.graceMs ?? RECONNECT_GRACE_MS;
+    this.log = opts.log ?? (() => {});
+  }
+
+  connect(clientId: string, follower: Follower): void {
+    const session = this.session(clientId);
+    session.followers.set(follower.id, follower);
+    if (session.grace) clearTimeout(session.grace);
+    session.grace = undefined;
+  }
+
+  /** The last tab of a client went away: stop its run unless it comes back within the grace period. */
+  disconnect(clientId: string, followerId: string): void {
+    const session = this.sessions.get(clientId);
+    if (!session) return;
+    this.unfollow(session, followerId);
+    session.followers.delete(followerId);
+    if (session.followers.size > 0) return;
+    if (session.grace) clearTimeout(session.grace);
+    session.grace = setTimeout(() => {
+      session.grace = undefined;
+      if (session.followers.size > 0) return;
+      this.sessions.delete(clientId);
+      const run = session.runId ? this.engine.getRun(session.runId) : undefined;
+      if (run && !run.ended) {
+        this.log(`client ${clientId.slice(0, 8)} left: stopping run ${run.id}`);
+        void run.stop("stopped").catch((err) => this.log(`stopping run ${run.id} failed: ${String(err)}`));
+      }
+    }, this.graceMs);
+  }
+
+  /** Follows the client's run of this lesson (replaying it); a live run of another lesson is stopped. */
+  attach(clientId: string, follower: Follower, lessonSlug: string): Promise<RunInfo | null> {
+    const session = this.session(clientId);
+    return this.serial(session, async () => {
+      const run = session.runId ? this.engine.getRun(session.runId) : undefined;
+      if (!run) {
+        session.runId = undefined;
+        return null;
+      }
+      if (run.lessonSlug !== lessonSlug) {
+        this.unfollowRun(session, run.id);
+        session.runId = undefined;
+        if (!run.ended) await run.stop("stopped");
+        return null;
+      }
+      this.follow(session, follower, run);
+      return info(run);
+    });
+  }
+
+  /** Stops the client's previous run, then starts a new one and makes this follower watch it. */
+  start(
+    clientId: string,
+    follower: Follower,
+    lessonSlug: string,
+    files: Record<string, string> | null,
+    beforeStart: () => Promise<void> = async () => {},
+  ): Promise<RunInfo> {
+    const session = this.session(clientId);
+    return this.serial(session, async () => {
+      const previous = session.runId ? this.engine.getRun(session.runId) : undefined;
+      if (previous) {
+        this.unfollowRun(session, previous.id);
+        session.runId = undefined;
+        if (!previous.ended) await previous.stop("stopped");
+      }
+      await beforeStart();
+      const run = await this.engine.startRun(lessonSlug, files, { owner: clientId });
+      session.runId = run.id;
+      // The tab may have gone while the image was built: a pending grace timer stops the run, an expired one did not see it.
+      if (this.sessions.get(clientId) !== session) {
+        await run.stop("stopped");
+        throw noRun();
+      }
+      if (session.followers.has(follower.id)) this.follow(session, follower, run);
+      return info(run);
+    });
+  }
+
+  /** Stops the client's run (the named one, or whichever it has, including one still starting). */
+  stop(clientId: string, runId?: string): Promise<void> {
+    const session = this.session(clientId);
+    return this.serial(session, async () => {
+      if (runId !== undefined && session.runId !== runId) throw noRun();
+      const run = session.runId ? this.engine.getRun(session.runId) : undefined;
+      if (run && !run.ended) await run.stop("stopped");
+    });
+  }
+
+  async request(clientId: string, payload: RequestPayload): Promise<HttpResponseSummary> {
+    const session = this.sessions.get(clientId);
+    const run = session?.runId === payload.runId ? this.engine.getRun(payload.runId) : undefined;
+    if (!run || run.ended) throw noRun();
+    const { service, method, path, headers, body } = payload;
+    return run.request({ service, method, path, headers, body });
+  }
+
+  private session(clientId: string): ClientSession {
+    let s = this.sessions.get(clientId);
+    if (!s) {
+      s = { followers: new Map(), subscriptions: new Map(), queue: Promise.resolve() };
+      this.sessions.set(clientId, s);
+    }
+    return s;
+  }
+
+  private serial<T>(session: ClientSession, work: () => Promise<T>): Promise<T> {
+    const next = session.queue.then(work, work);
+    session.queue = next.catch(() => {});
+    return next;
+  }
+
+  private follow(session: ClientSession, follower: Follower, run: RunHandle): void {
+    this.unfollow(session, follower.id);
+    const batcher = new EventBatcher(run.id, (batch) => follower.send(batch));
+    // subscribe() replays the run's past events synchronously; the batcher sends them after the ack.
+    const unsubscribe = run.subscribe((event) => batcher.push(event));
+    session.subscriptions.set(follower.id, { runId: run.id, batcher, unsubscribe });
+  }
+
+  private unfollow(session: ClientSession, followerId: string): void {
+    const sub = session.subscriptions.get(followerId);
+    if (!sub) return;
+    sub.unsubscribe();
+    sub.batcher.close();
+    session.subscriptions.delete(followerId);
+  }
+
+  private unfollowRun(session: ClientSession, runId: string): void {
+    for (const [followerId, sub] of session.subscriptions) if (sub.runId === runId) this.unfollow(session, followerId);
+  }
+}
+
+function info(run: RunHandle): RunInfo {
+  return { runId: run.id, lessonSlug: run.lessonSlug, services: run.services() };
+}

@@ -1,0 +1,149 @@
+// The socket.io vocabulary shared by server.mts and the browser: event names, payloads, and their validation.
+import { z } from "zod";
+import type { HttpResponseSummary, RunEvent, ServiceState } from "../sandbox/types";
+import type { SandboxErrorCode } from "../sandbox/errors";
+
+/** Largest message a client may send (a run's files); socket.io drops the connection above it. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** How long the server keeps a disconnected client's run, so a reload can re-attach to it. */
+export const RECONNECT_GRACE_MS = 3_000;
+/** Server-side batching of run events per socket: flush after this delay or this many bytes of log text. */
+export const EVENT_BATCH_MS = 25;
+export const EVENT_BATCH_BYTES = 64 * 1024;
+/** How many recent image-build lines a newly connected client receives. */
+export const IMAGE_PROGRESS_BACKLOG = 40;
+
+const slug = z.string().regex(/^[a-z0-9-]{1,80}$/, "a lesson slug");
+const runId = z.string().min(1).max(128);
+const serviceName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a service name");
+
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "a client id");
+
+export const attachPayload = z.object({ lessonSlug: slug }).strict();
+
+export const startPayload = z
+  .object({
+    lessonSlug: slug,
+    /** Lesson-relative path → text; the engine checks paths, sizes and encoding. null runs the originals. */
+    files: z.record(z.string().min(1).max(300), z.string()).nullable(),
+  })
+  .strict();
+
+/** Without a runId: whatever run the client has, including one still waiting for the image. */
+export const stopPayload = z.object({ runId: runId.optional() }).strict();
+
+export const requestPayload = z
+  .object({
+    runId,
+    service: serviceName,
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+    path: z
+      .string()
+      .min(1)
+      .max(2048)
+      .refine((p) => p.startsWith("/") && !p.startsWith("//"), "a path starting with /"),
+    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name"), z.string().max(8192)),
+    body: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
+  })
+  .strict();
+
+export type AttachPayload = z.infer<typeof attachPayload>;
+export type StartPayload = z.infer<typeof startPayload>;
+export type StopPayload = z.infer<typeof stopPayload>;
+export type RequestPayload = z.infer<typeof requestPayload>;
+
+/** Codes of the engine plus the few the socket layer adds. */
+export type ProtocolErrorCode = SandboxErrorCode | "NO_RUN" | "IMAGE_BUILD_FAILED" | "INTERNAL";
+
+export interface ProtocolError {
+  code: ProtocolErrorCode;
+  message: string;
+  hint?: string;
+}
+
+export type Ack<T> = (answer: T | { error: ProtocolError }) => void;
+
+export interface RunInfo {
+  runId: string;
+  lessonSlug: string;
+  services: ServiceState[];
+}
+
+export type EngineStatus =
+  | { state: "checking" }
+  | { state: "ok"; serverVersion: string; apiVersion: string }
+  | { state: "unreachable"; message: string; hint: string };
+
+export type ImageStatus =
+  | { state: "unknown" }
+  | { state: "preparing" }
+  | { state: "ready"; tag: string }
+  | { state: "failed"; message: string; hint?: string };
+
+export interface PlaygroundStatus {
+  engine: EngineStatus;
+  image: ImageStatus;
+}
+
+export interface ServerToClientEvents {
+  /** Sent on connection and whenever the engine or the image changes. */
+  status: (status: PlaygroundStatus) => void;
+  /** Lines of the sandbox image build, as they come (a backlog on connection). */
+  "image:progress": (lines: string[]) => void;
+  /** Events of the run this socket follows, batched; a new subscriber first gets the run's past events. */
+  "run:events": (batch: { runId: string; events: RunEvent[] }) => void;
+}
+
+export interface ClientToServerEvents {
+  /** Follow this client's live run of the lesson, if any (its past events are replayed); a run of another lesson is stopped. */
+  "run:attach": (payload: AttachPayload, ack: Ack<{ run: RunInfo | null }>) => void;
+  /** Stops this client's previous run, waits for the image, starts a new run. */
+  "run:start": (payload: StartPayload, ack: Ack<{ run: RunInfo }>) => void;
+  "run:stop": (payload: StopPayload, ack: Ack<{ ok: true }>) => void;
+  /** An HTTP request to a running service, made by the server through the run's published port. */
+  "run:request": (payload: RequestPayload, ack: Ack<{ response: HttpResponseSummary }>) => void;
+}
+
+export interface SocketAuth {
+  clientId: string;
+}
+
+export function isProtocolError(answer: unknown): answer is { error: ProtocolError } {
+  return (
+    typeof answer === "object" &&
+    answer !== null &&
+    "error" in answer &&
+    typeof (answer as { error: unknown }).error === "object" &&
+    (answer as { error: unknown }).error !== null
+  );
+}
+
+/** Words a zod failure the way the UI shows it: one line naming the field. */
+export function describeInvalid(error: z.ZodError): ProtocolError {
+  const first = error.issues[0];
+  const where = first && first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+  return {
+    code: "BAD_REQUEST",
+    message: `The request was not understood (${where}${first?.message ?? "invalid"}).`,
+    hint: "Reload the page; if it keeps happening, the page and the server are out of step.",
+  };
+}
+
+/** Splits "Key: value" lines into headers; blank lines are skipped, a line without a colon is an error. */
+export function parseHeaderLines(text: string): { headers: Record<string, string> } | { error: string } {
+  const headers: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "") continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return { error: `line ${i + 1}: expected "Name: value"` };
+    const name = line.slice(0, colon).trim();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return { error: `line ${i + 1}: "${name}" is not a header name` };
+    headers[name] = line.slice(colon + 1).trim();
+  }
+  return { headers };
+}

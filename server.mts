@@ -1,0 +1,253 @@
+// The one Node process: Next.js pages and socket.io on the same port, wired to the sandbox engine.
+import { createServer, type IncomingMessage } from "node:http";
+import next from "next";
+import { Server, type Socket } from "socket.io";
+import type { z } from "zod";
+import {
+  checkEngine,
+  ensureImage,
+  getRun,
+  reapOrphans,
+  startRun,
+  stopAllRuns,
+  SandboxError,
+  ENGINE_FIX_HINT,
+} from "./sandbox/index.ts";
+import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
+import {
+  IMAGE_PROGRESS_BACKLOG,
+  MAX_MESSAGE_BYTES,
+  attachPayload,
+  clientIdSchema,
+  describeInvalid,
+  requestPayload,
+  startPayload,
+  stopPayload,
+  type ClientToServerEvents,
+  type EngineStatus,
+  type ImageStatus,
+  type PlaygroundStatus,
+  type ProtocolError,
+  type ServerToClientEvents,
+  type SocketAuth,
+} from "./lib/socket-protocol.ts";
+
+// Next.js would otherwise report usage to its telemetry service; this playground makes no outside calls.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+const dev = process.argv.includes("--dev");
+const port = Number(process.env.PORT ?? 3000);
+// 127.0.0.1 by default: code in a sandbox must not find the app through its network's gateway.
+const hostname = process.env.HOST ?? "127.0.0.1";
+/** While the engine is unreachable, how often to look again (so starting dockerd later needs no restart). */
+const ENGINE_RECHECK_MS = 15_000;
+const IMAGE_PROGRESS_FLUSH_MS = 100;
+
+const log = (line: string) => console.log(`[playground] ${line}`);
+
+type PlaygroundSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketAuth>;
+type PlaygroundServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketAuth>;
+
+// --- engine and image status, broadcast to every page ---
+
+let status: PlaygroundStatus = { engine: { state: "checking" }, image: { state: "unknown" } };
+const progressBacklog: string[] = [];
+let pendingProgress: string[] = [];
+let progressTimer: ReturnType<typeof setTimeout> | undefined;
+let imagePromise: Promise<string> | undefined;
+
+function setStatus(patch: Partial<PlaygroundStatus>): void {
+  status = { ...status, ...patch };
+  io.emit("status", status);
+}
+
+function imageProgress(line: string): void {
+  log(`image: ${line}`);
+  progressBacklog.push(line);
+  if (progressBacklog.length > IMAGE_PROGRESS_BACKLOG) progressBacklog.shift();
+  pendingProgress.push(line);
+  progressTimer ??= setTimeout(() => {
+    progressTimer = undefined;
+    io.emit("image:progress", pendingProgress);
+    pendingProgress = [];
+  }, IMAGE_PROGRESS_FLUSH_MS);
+}
+
+async function refreshEngine(): Promise<boolean> {
+  const result = await checkEngine().catch((err: unknown): Awaited<ReturnType<typeof checkEngine>> => ({
+    ok: false,
+    message: `The Docker Engine could not be checked: ${String(err)}`,
+    hint: ENGINE_FIX_HINT,
+  }));
+  const engine: EngineStatus = result.ok
+    ? { state: "ok", serverVersion: result.serverVersion, apiVersion: result.apiVersion }
+    : { state: "unreachable", message: result.message, hint: result.hint };
+  if (JSON.stringify(engine) !== JSON.stringify(status.engine)) {
+    log(result.ok ? `Docker Engine ${result.serverVersion} (API ${result.apiVersion})` : result.message);
+    setStatus({ engine });
+  }
+  return result.ok;
+}
+
+/** Builds the sandbox image if it is missing; one build at a time, shared by everyone who waits for it. */
+function prepareImage(): Promise<string> {
+  if (imagePromise) return imagePromise;
+  setStatus({ image: { state: "preparing" } });
+  imagePromise = ensureImage(imageProgress).then(
+    (tag) => {
+      log(`sandbox image ${tag} ready`);
+      setStatus({ image: { state: "ready", tag } });
+      return tag;
+    },
+    (err: unknown) => {
+      imagePromise = undefined;
+      const e = asProtocolError(err);
+      log(`sandbox image failed: ${e.message}`);
+      const image: ImageStatus = { state: "failed", message: e.message, hint: e.hint };
+      setStatus({ image });
+      throw err;
+    },
+  );
+  return imagePromise;
+}
+
+/** Start-up: check the engine, clean up after a previous process, then prepare the image in the background. */
+async function bringUpEngine(): Promise<void> {
+  if (!(await refreshEngine())) {
+    setTimeout(() => void bringUpEngine(), ENGINE_RECHECK_MS).unref();
+    return;
+  }
+  try {
+    const reaped = await reapOrphans();
+    if (reaped.containers + reaped.networks > 0)
+      log(`removed ${reaped.containers} orphaned containers and ${reaped.networks} networks`);
+  } catch (err) {
+    log(`reaping orphans failed: ${String(err)}`);
+  }
+  prepareImage().catch(() => {});
+}
+
+// --- errors as the page shows them ---
+
+function asProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolFailure) return err.error;
+  if (err instanceof SandboxError) return err.toJSON();
+  console.error("[playground] unexpected error", err);
+  return {
+    code: "INTERNAL",
+    message: "Something went wrong on the server.",
+    hint: "Try again; the server's console has the details.",
+  };
+}
+
+/** Registers a handler that validates its payload and always answers through the ack. */
+function handle<S extends z.ZodType, R>(
+  socket: PlaygroundSocket,
+  event: keyof ClientToServerEvents,
+  schema: S,
+  work: (payload: z.infer<S>) => Promise<R>,
+): void {
+  (socket as unknown as Socket).on(event, async (payload: unknown, ack: unknown) => {
+    if (typeof ack !== "function") return;
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) return ack({ error: describeInvalid(parsed.error) });
+    try {
+      ack(await work(parsed.data));
+    } catch (err) {
+      const error = asProtocolError(err);
+      if (error.code === "ENGINE_UNREACHABLE") void refreshEngine();
+      ack({ error });
+    }
+  });
+}
+
+/** Browsers send Origin: a page of another site must not drive this playground through the learner's browser. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+// --- the server ---
+
+const app = next({ dev, hostname, port });
+await app.prepare();
+const handler = app.getRequestHandler();
+const httpServer = createServer((req, res) => void handler(req, res));
+
+const io: PlaygroundServer = new Server(httpServer, {
+  maxHttpBufferSize: MAX_MESSAGE_BYTES,
+  allowRequest: (req, callback) => callback(null, sameOrigin(req)),
+  serveClient: false,
+});
+
+const sessions = new RunSessions({ startRun, getRun }, { log });
+
+io.use((socket, nextMiddleware) => {
+  const clientId = clientIdSchema.safeParse((socket.handshake.auth as Partial<SocketAuth>)?.clientId);
+  if (!clientId.success) return nextMiddleware(new Error("a client id is required"));
+  socket.data.clientId = clientId.data;
+  nextMiddleware();
+});
+
+io.on("connection", (rawSocket) => {
+  const socket = rawSocket as PlaygroundSocket;
+  const clientId = socket.data.clientId;
+  const follower: Follower = { id: socket.id, send: (batch) => socket.emit("run:events", batch) };
+  sessions.connect(clientId, follower);
+  socket.emit("status", status);
+  if (status.image.state === "preparing" && progressBacklog.length > 0)
+    socket.emit("image:progress", [...progressBacklog]);
+
+  handle(socket, "run:attach", attachPayload, async ({ lessonSlug }) => ({
+    run: await sessions.attach(clientId, follower, lessonSlug),
+  }));
+
+  handle(socket, "run:start", startPayload, async ({ lessonSlug, files }) => {
+    const run = await sessions.start(clientId, follower, lessonSlug, files, async () => {
+      if (status.engine.state !== "ok" && !(await refreshEngine())) {
+        const engine = status.engine as Extract<EngineStatus, { state: "unreachable" }>;
+        throw new ProtocolFailure({ code: "ENGINE_UNREACHABLE", message: engine.message, hint: engine.hint });
+      }
+      // The run itself waits for the image too; this makes the wait visible as the image's own progress.
+      void prepareImage().catch(() => {});
+    });
+    log(`client ${clientId.slice(0, 8)} started run ${run.runId} of ${lessonSlug}`);
+    return { run };
+  });
+
+  handle(socket, "run:stop", stopPayload, async ({ runId }) => {
+    await sessions.stop(clientId, runId);
+    return { ok: true as const };
+  });
+
+  handle(socket, "run:request", requestPayload, async (payload) => ({
+    response: await sessions.request(clientId, payload),
+  }));
+
+  socket.on("disconnect", () => sessions.disconnect(clientId, socket.id));
+});
+
+httpServer.listen(port, hostname, () => {
+  log(`${dev ? "development" : "production"} server on http://${hostname}:${port}`);
+  void bringUpEngine();
+});
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log(`${signal}: stopping runs and closing`);
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  await stopAllRuns().catch((err: unknown) => log(`stopping runs failed: ${String(err)}`));
+  io.close();
+  httpServer.close();
+  await app.close().catch(() => {});
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
