@@ -335,8 +335,13 @@ function matchLink(text: string, at: number): { label: string; href: string; end
     else if (text[j] === "]" && --depth === 0) break;
   }
   if (j >= text.length || text[j + 1] !== "(") return null;
-  const close = text.indexOf(")", j + 2);
-  if (close === -1) return null;
+  // The target ends at the ")" that balances its "(" (URLs may contain parentheses).
+  let close = j + 2;
+  for (let open = 1; close < text.length; close++) {
+    if (text[close] === "(") open++;
+    else if (text[close] === ")" && --open === 0) break;
+  }
+  if (close >= text.length) return null;
   const target = text
     .slice(j + 2, close)
     .trim()

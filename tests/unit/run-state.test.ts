@@ -1,0 +1,90 @@
+// The page's view of a run folded from engine events, and what each event writes into a terminal.
+import { describe, expect, it } from "vitest";
+import {
+  applyEvent,
+  diagnosticsByFile,
+  idleView,
+  runStarted,
+  stripAnsi,
+  terminalText,
+  type RunView,
+} from "@/lib/client-run-state";
+import type { RunEvent } from "@/sandbox/types";
+
+const services = [
+  { name: "monolith", protocol: "http" as const },
+  { name: "user-service", protocol: "http" as const },
+];
+
+const fold = (view: RunView, events: RunEvent[]) => events.reduce(applyEvent, view);
+const stage = (service: string, s: Extract<RunEvent, { type: "stage" }>["stage"], detail?: string): RunEvent => ({
+  type: "stage",
+  service,
+  stage: s,
+  detail,
+  at: 0,
+});
+
+describe("run view", () => {
+  it("follows stages and ports, and clears the queue position once a service moves", () => {
+    let v = runStarted(idleView(services), "r1", [
+      { name: "monolith", stage: "queued", protocol: "http" },
+      { name: "user-service", stage: "queued", protocol: "http" },
+    ]);
+    v = fold(v, [{ type: "queue", position: 2 }]);
+    expect(v.queuePosition).toBe(2);
+    v = fold(v, [stage("monolith", "building"), { type: "ports", service: "monolith", hostPort: 32768 }]);
+    expect(v.queuePosition).toBeUndefined();
+    v = fold(v, [stage("monolith", "starting"), stage("monolith", "running")]);
+    expect(v.services[0]).toMatchObject({ stage: "running", hostPort: 32768 });
+    expect(v.services[1].stage).toBe("queued");
+  });
+
+  it("keeps compiler errors until that service builds again, and groups them by file", () => {
+    const d = { service: "monolith", file: "services/monolith/main.go", line: 3, column: 2, message: "undefined: x" };
+    let v = fold(idleView(services), [{ type: "diagnostics", service: "monolith", diagnostics: [d] }]);
+    v = runStarted(v, "r2", []);
+    expect(diagnosticsByFile(v.diagnostics).get(d.file)).toEqual([d]);
+    v = fold(v, [{ type: "diagnostics", service: "monolith", diagnostics: [] }]);
+    expect(diagnosticsByFile(v.diagnostics).size).toBe(0);
+  });
+
+  it("marks every live service stopped when the run ends, keeping failures", () => {
+    let v = runStarted(idleView(services), "r3", []);
+    v = fold(v, [stage("monolith", "running"), stage("user-service", "failed", "exit 1")]);
+    v = fold(v, [{ type: "ended", reason: "failed" }]);
+    expect(v.ended).toEqual({ reason: "failed", detail: undefined });
+    expect(v.services.map((s) => s.stage)).toEqual(["stopped", "failed"]);
+  });
+
+  it("adds services the lesson did not list", () => {
+    const v = fold(idleView(services), [stage("collector", "building")]);
+    expect(v.services.map((s) => s.name)).toEqual(["monolith", "user-service", "collector"]);
+  });
+});
+
+describe("terminal text", () => {
+  it("colours stages and the engine's own lines, and leaves program output alone", () => {
+    const running = terminalText(stage("monolith", "running"))!;
+    expect(running.service).toBe("monolith");
+    expect(running.text).toContain("\x1b[1;32m");
+    expect(stripAnsi(running.text)).toBe("● running\n");
+
+    const failed = terminalText(stage("monolith", "failed", "build failed"))!;
+    expect(stripAnsi(failed.text)).toBe("✖ failed: build failed\n");
+
+    const system = terminalText({ type: "log", service: "*", stream: "system", text: "a\nb\n" })!;
+    expect(system.service).toBe("*");
+    expect(stripAnsi(system.text)).toBe("a\nb\n");
+    expect(system.text.split("\n")[0]).toMatch(/^\x1b\[2;36ma\x1b\[0m$/);
+
+    const out = terminalText({ type: "log", service: "monolith", stream: "stderr", text: "log line\n" })!;
+    expect(out.text).toBe("log line\n");
+  });
+
+  it("writes queue and end notices to every terminal, and nothing for ports", () => {
+    expect(terminalText({ type: "queue", position: 1 })!.service).toBe("*");
+    expect(stripAnsi(terminalText({ type: "ended", reason: "timeout" })!.text)).toContain("time limit");
+    expect(terminalText({ type: "ports", service: "m", hostPort: 1 })).toBeNull();
+  });
+});
