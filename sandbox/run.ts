@@ -443,6 +443,8 @@ export class Run implements RunHandle {
   /** Removes the run's containers, network and firewall rules. Safe to call any number of times. */
   stop(reason: RunEndReason = "stopped"): Promise<void> {
     this.stopping ??= (async () => {
+      // Yield once so `this.stopping` is set before the stage changes below can ask for another stop.
+      await Promise.resolve();
       if (this.wallClock) clearTimeout(this.wallClock);
       // Marking services stopped first makes waits for dependencies fail fast, so start() settles quickly.
       for (const rt of this.runtimes.values()) this.setStage(rt, "stopped");

@@ -1,0 +1,49 @@
+// Shared by the integration tests: the real engine, the real image, and a look at what is left on the engine.
+import path from "node:path";
+import Docker from "dockerode";
+import type { RunEvent, RunHandle } from "../../sandbox/index";
+
+export const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/lessons");
+
+/** A separate client, so the checks do not go through the code under test. */
+export const engine = new Docker();
+
+export async function leftovers(runId: string): Promise<{ containers: number; networks: number }> {
+  const filters = { label: [`playground.run=${runId}`] };
+  const containers = await engine.listContainers({ all: true, filters });
+  const networks = await engine.listNetworks({ filters });
+  return { containers: containers.length, networks: networks.length };
+}
+
+export function collect(run: RunHandle): RunEvent[] {
+  const events: RunEvent[] = [];
+  run.subscribe((e) => events.push(e));
+  return events;
+}
+
+export function logText(events: RunEvent[], service?: string): string {
+  return events
+    .filter((e): e is Extract<RunEvent, { type: "log" }> => e.type === "log" && (!service || e.service === service))
+    .map((e) => e.text)
+    .join("");
+}
+
+export function waitFor(
+  events: RunEvent[],
+  predicate: (e: RunEvent) => boolean,
+  timeoutMs = 60_000,
+): Promise<RunEvent> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = setInterval(() => {
+      const found = events.find(predicate);
+      if (found) {
+        clearInterval(tick);
+        resolve(found);
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(tick);
+        reject(new Error(`timed out after ${timeoutMs} ms; last events: ${JSON.stringify(events.slice(-5))}`));
+      }
+    }, 50);
+  });
+}
