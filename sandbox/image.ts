@@ -87,7 +87,8 @@ export async function imagePresent(tag: string): Promise<boolean> {
 }
 
 async function stageContext(inputs: ImageInputs, onProgress: (line: string) => void): Promise<string> {
-  const ctx = path.join(CACHE_ROOT, "image-context");
+  // One folder per build: two processes (the server and the CLI) may build at the same moment.
+  const ctx = path.join(CACHE_ROOT, `image-context-${process.pid}-${Date.now()}`);
   await rm(ctx, { recursive: true, force: true });
   const rootfs = path.join(ctx, "rootfs");
   await mkdir(path.join(rootfs, "bin"), { recursive: true });

@@ -455,7 +455,8 @@ export class Run implements RunHandle {
           await rt.container.stop({ t: STOP_GRACE_SECONDS }).catch(() => {});
           await rt.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
             // 404: already gone; 409: a removal is already under way (the reaper, or the engine itself).
-            if (!isNotFound(err) && err.statusCode !== 409) this.system(`could not remove ${rt.spec.name}: ${String(err)}`);
+            if (!isNotFound(err) && err.statusCode !== 409)
+              this.system(`could not remove ${rt.spec.name}: ${String(err)}`);
           });
         }),
       );

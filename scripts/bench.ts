@@ -1,0 +1,127 @@
+// `npm run bench`: medians over repeated runs of the core loop, next to the same work done by hand with the
+// docker CLI (the floor). A benchmark, not a test: it prints figures; the last line is JSON.
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
+import { packFiles } from "../sandbox/files";
+import { loadLesson } from "../lib/lessons";
+
+const exec = promisify(execFile);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const SLUG = "monolith-vs-microservices";
+const EDITED_FILE = "services/user-service/main.go";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return Math.round(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2);
+}
+
+async function until200(run: RunHandle, service: string, path: string, needle?: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await run.request({ service, method: "GET", path, timeoutMs: 2000 });
+      if (res.status === 200 && (!needle || res.body.includes(needle))) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function firstRun(): Promise<number> {
+  const t0 = performance.now();
+  const run = await startRun(SLUG, null, { owner: "bench-first" });
+  await run.whenAllRunning();
+  await Promise.all([until200(run, "monolith", "/users"), until200(run, "user-service", "/users")]);
+  const ms = performance.now() - t0;
+  await run.stop();
+  return ms;
+}
+
+async function editLoop(files: Record<string, string>, original: string): Promise<number[]> {
+  const times: number[] = [];
+  let previous = await startRun(SLUG, files, { owner: "bench-edit" });
+  await previous.whenAllRunning();
+  for (let i = 0; i < REPS; i++) {
+    const token = `edited-${i}-${Date.now()}`;
+    const edited = { ...files, [EDITED_FILE]: files[EDITED_FILE].replace(original, token) };
+    const t0 = performance.now();
+    // Same owner: like the page, the new Run replaces the previous one.
+    const run = await startRun(SLUG, edited, { owner: "bench-edit" });
+    await until200(run, "user-service", "/users", token);
+    times.push(performance.now() - t0);
+    previous = run;
+  }
+  await previous.stop();
+  return times;
+}
+
+/** The floor: the same unpack + build of user-service by hand, with one plain `docker run` of the image. */
+async function floorBuild(tag: string, tar: Buffer): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      "docker",
+      [
+        "run",
+        "--rm",
+        "-i",
+        "--user",
+        "1000:1000",
+        "--read-only",
+        "--network",
+        "none",
+        "--tmpfs",
+        "/tmp:exec,size=512m,uid=1000,gid=1000",
+        "--tmpfs",
+        "/work:exec,size=512m,uid=1000,gid=1000",
+        tag,
+        "sh",
+        "-c",
+        "mkdir -p /work/src && cd /work/src && tar -x -m && cd services/user-service && go build -o /tmp/service .",
+      ],
+      { stdio: ["pipe", "ignore", "inherit"] },
+    );
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`docker run exited ${code}`))));
+    child.stdin.end(tar);
+  });
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  await reapOrphans();
+  const tag = await ensureImage((line) => console.error(`[image] ${line}`));
+  const lesson = await loadLesson(SLUG);
+  const original = "张三";
+  if (!lesson.files[EDITED_FILE].includes(original)) throw new Error(`${EDITED_FILE} no longer contains ${original}`);
+  const tar = await packFiles(lesson.files);
+  await floorBuild(tag, tar); // warm the page cache once, for all three measurements alike
+  await exec("docker", ["version"]);
+
+  const first: number[] = [];
+  for (let i = 0; i < REPS; i++) first.push(await firstRun());
+  console.log(`first_run_ms       ${first.map(Math.round).join(" ")}`);
+  const edit = await editLoop(lesson.files, original);
+  console.log(`edit_to_200_ms     ${edit.map(Math.round).join(" ")}`);
+  const floor: number[] = [];
+  for (let i = 0; i < REPS; i++) floor.push(await floorBuild(tag, tar));
+  console.log(`floor_build_ms     ${floor.map(Math.round).join(" ")}`);
+  await stopAllRuns();
+  const result = {
+    reps: REPS,
+    first_run_ms: median(first),
+    edit_to_200_ms: median(edit),
+    floor_build_ms: median(floor),
+    edit_to_floor_ratio: Math.round((median(edit) / median(floor)) * 100) / 100,
+  };
+  console.log(JSON.stringify(result));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
