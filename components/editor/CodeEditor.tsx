@@ -45,6 +45,7 @@ export default function CodeEditor({
 }: CodeEditorProps) {
   const onChangeRef = useRef(onChange);
   const filesRef = useRef(files);
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   useEffect(() => {
     onChangeRef.current = onChange;
     filesRef.current = files;
@@ -99,9 +100,17 @@ export default function CodeEditor({
     }
   }, [slug, diagnostics]);
 
+  // New errors, or a file with errors brought to the front: show the first one.
+  useEffect(() => {
+    const first = diagnostics.get(active)?.[0];
+    if (first) editorRef.current?.revealLineInCenterIfOutsideViewport(first.line);
+  }, [active, diagnostics]);
+
   const onMount: OnMount = (editor) => {
+    editorRef.current = editor;
     window.__playgroundEditor = { editor, monaco };
     editor.onDidDispose(() => {
+      editorRef.current = null;
       if (window.__playgroundEditor?.editor === editor) delete window.__playgroundEditor;
     });
   };

@@ -37,6 +37,8 @@ export function RequestPanel({ lang, services, presets, send }: RequestPanelProp
   const [body, setBody] = useState(presets[0]?.body ?? "");
   const [sending, setSending] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  /** Counts answers, so a reader (or a test) can tell a new answer from the same one again. */
+  const [answers, setAnswers] = useState(0);
   const [view, setView] = useState<"body" | "headers">("body");
 
   const target = services.find((s) => s.name === service);
@@ -48,6 +50,7 @@ export function RequestPanel({ lang, services, presets, send }: RequestPanelProp
     const parsed = parseHeaderLines(req.headers);
     if ("error" in parsed) {
       setOutcome({ kind: "error", request: label, error: { code: "BAD_REQUEST", message: parsed.error } });
+      setAnswers((n) => n + 1);
       return;
     }
     setSending(true);
@@ -66,6 +69,7 @@ export function RequestPanel({ lang, services, presets, send }: RequestPanelProp
       setOutcome({ kind: "error", request: label, error });
     } finally {
       setSending(false);
+      setAnswers((n) => n + 1);
     }
   }
 
@@ -174,7 +178,7 @@ export function RequestPanel({ lang, services, presets, send }: RequestPanelProp
         </div>
       )}
 
-      <div className="response" aria-live="polite">
+      <div className="response" aria-live="polite" data-answers={answers}>
         {!outcome && <p className="muted response-empty">{t(lang, "noResponse")}</p>}
         {outcome?.kind === "error" && (
           <div className="response-error" role="alert">

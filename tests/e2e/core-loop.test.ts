@@ -1,0 +1,374 @@
+// The learner's core loop in real Chromium against the production server and the real Docker Engine:
+// read → Run → logs → request → edit → Run → compiler error as a marker → reload keeps edits → Reset → Stop.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SHOTS = path.join(ROOT, "test-results");
+const PORT = Number(process.env.E2E_PORT ?? 3123);
+const BASE = `http://127.0.0.1:${PORT}`;
+const LESSON = "monolith-vs-microservices";
+const USER_FILE = "services/user-service/main.go";
+const ORIGINAL_MESSAGE = "用户微服务：独立的进程，独立的数据，独立部署";
+const NEW_MESSAGE = "hello from an edited user-service";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// --- the server under test ---
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
+    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+/** `next build` when there is no build, or when a page source is newer than it. */
+function buildIfNeeded(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, output: () => log };
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function runContainers(runId: string): string[] {
+  const out = execFileSync(
+    "docker",
+    [
+      "ps",
+      "-a",
+      "-q",
+      "--filter",
+      "label=playground.app=go-microservices-playground",
+      "--filter",
+      `label=playground.run=${runId}`,
+    ],
+    { encoding: "utf8" },
+  );
+  return out.split("\n").filter(Boolean);
+}
+
+// --- page helpers ---
+
+const terminalText = (page: Page, service: string) =>
+  page.evaluate((s) => window.__playgroundTerminals?.[s]?.() ?? "", service);
+
+async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 120_000): Promise<string> {
+  await page.waitForFunction(
+    ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+    [service, pattern.source, pattern.flags] as const,
+    { timeout, polling: 200 },
+  );
+  return terminalText(page, service);
+}
+
+async function openFile(page: Page, file: string): Promise<void> {
+  await page.locator(`.file-tab[data-path="${file}"]`).click();
+  await page.waitForFunction((f) => window.__playgroundEditor?.editor.getModel()?.uri.path.endsWith(`/${f}`), file);
+}
+
+const modelText = (page: Page) => page.evaluate(() => window.__playgroundEditor!.editor.getModel()!.getValue());
+
+/** Replaces text in the open file through the editor, as typing would (undo stack, change events). */
+async function replaceInEditor(page: Page, search: string, replacement: string): Promise<void> {
+  const found = await page.evaluate(
+    ([s, r]) => {
+      const { editor } = window.__playgroundEditor!;
+      const model = editor.getModel()!;
+      const match = model.findMatches(s, false, false, true, null, false)[0];
+      if (!match) return false;
+      editor.executeEdits("e2e", [{ range: match.range, text: r }]);
+      return true;
+    },
+    [search, replacement] as const,
+  );
+  expect(found, `"${search}" in the editor`).toBe(true);
+}
+
+async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
+  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
+  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
+  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
+  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
+  await page.getByRole("button", { name: "Send request" }).click();
+  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
+  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
+  return (await page.getByLabel("Response body").textContent()) ?? "";
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name) });
+}
+
+// --- the test ---
+
+describe("core loop in Chromium", () => {
+  let server: Server | undefined;
+  let browser: Browser;
+  let page: Page;
+  let runId = "";
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildIfNeeded();
+    server = await startServer(PORT);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    page.on("pageerror", (err) => console.error("[page error]", err.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it("opens the lesson: Chinese first, English on a click, Monaco with Go highlighting and a running worker", async () => {
+    await page.goto(`${BASE}/lessons/${LESSON}`);
+    await expect.poll(() => page.getByRole("button", { name: "运行" }).count()).toBe(1);
+    await expect.poll(() => page.locator(".lesson-lang.zh h1").isVisible()).toBe(true);
+    expect(await page.locator(".lesson-lang.en h1").isVisible()).toBe(false);
+
+    await page.getByRole("button", { name: "English" }).click();
+    await expect.poll(() => page.locator(".lesson-lang.en h1").isVisible()).toBe(true);
+    expect(await page.locator(".lesson-lang.zh h1").isVisible()).toBe(false);
+
+    await page.waitForSelector(".monaco-editor .view-lines .view-line");
+    const language = await page.evaluate(() => window.__playgroundEditor!.editor.getModel()!.getLanguageId());
+    expect(language).toBe("go");
+    // Highlighting: keywords, strings and comments get token classes of their own.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () => new Set([...document.querySelectorAll(".view-lines span[class^='mtk']")].map((s) => s.className)).size,
+        ),
+      )
+      .toBeGreaterThanOrEqual(3);
+    // The editor worker (word completions, links) is a real module worker that answers.
+    await expect.poll(() => page.workers().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await page.workers()[0].evaluate(() => typeof self.postMessage)).toBe("function");
+
+    // No request of the page left this machine.
+    const hosts = await page.evaluate(() =>
+      [...new Set(performance.getEntriesByType("resource").map((e) => new URL(e.name).host))].join(","),
+    );
+    expect(hosts).toBe(`127.0.0.1:${PORT}`);
+    await shot(page, "01-lesson.png");
+  });
+
+  it("Run builds and starts both services; their logs stream into the terminals", async () => {
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    const monolith = await waitForTerminal(page, "monolith", /listening on :8080/);
+    await waitForTerminal(page, "user-service", /listening on :8081/);
+    await waitForTerminal(page, "user-service", /● running/);
+    expect(monolith).toMatch(/◆ building…/);
+    runId = /run ([0-9a-f]+):/.exec(monolith)?.[1] ?? "";
+    expect(runId).not.toBe("");
+    await expect.poll(() => page.locator(".stage-pill.stage-running").count()).toBe(2);
+    expect(runContainers(runId).length).toBe(2);
+    await shot(page, "02-running.png");
+  });
+
+  it("the request box sends GET /users through the server and shows the answer", async () => {
+    const body = await sendRequest(page, "monolith", "GET", "/users");
+    expect(body).toContain("张三");
+    expect(body).toContain('"service": "monolith"');
+    expect(await page.getByLabel("Response status").textContent()).toContain("200");
+    await waitForTerminal(page, "monolith", /GET \/users -> 200/);
+    await shot(page, "03-request.png");
+  });
+
+  it("an edit, then Run again (Ctrl+Enter), gives the new answer", async () => {
+    await openFile(page, USER_FILE);
+    await replaceInEditor(page, ORIGINAL_MESSAGE, NEW_MESSAGE);
+    await expect.poll(() => page.locator(`.file-tab[data-path="${USER_FILE}"][data-modified]`).count()).toBe(1);
+
+    await page.locator(".monaco-editor textarea").focus();
+    await page.keyboard.press("Control+Enter");
+    // The terminals restart with the new run.
+    await page.waitForFunction(
+      (old) => !(window.__playgroundTerminals?.["user-service"]?.() ?? "").includes(`run ${old}`),
+      runId,
+    );
+    const text = await waitForTerminal(page, "user-service", /● running/);
+    const newRunId = /run ([0-9a-f]+):/.exec(text)?.[1] ?? "";
+    expect(newRunId).not.toBe(runId);
+    // The previous run is gone: a client has one run at a time.
+    await expect.poll(() => runContainers(runId).length, { timeout: 20_000 }).toBe(0);
+    runId = newRunId;
+    expect(await modelText(page)).not.toContain("undefinedThing");
+
+    const body = await sendRequest(page, "user-service", "GET", "/users");
+    expect(body).toContain(NEW_MESSAGE);
+    await shot(page, "04-edited.png");
+  });
+
+  it("a compiler error shows as a red marker on its line and in the terminal", async () => {
+    await replaceInEditor(
+      page,
+      `"message": "${NEW_MESSAGE}",`,
+      `"message": "${NEW_MESSAGE}",\n\t\t"broken":  undefinedThing(),`,
+    );
+    const brokenLine = await page.evaluate(() => {
+      const model = window.__playgroundEditor!.editor.getModel()!;
+      return model.findMatches("undefinedThing", false, false, true, null, false)[0].range.startLineNumber;
+    });
+    await page.getByRole("button", { name: "Run again" }).click();
+    const text = await waitForTerminal(page, "user-service", /✖ failed/);
+    expect(text).toMatch(/undefined: undefinedThing/);
+
+    const markers = await page.evaluate(() => {
+      const { editor, monaco } = window.__playgroundEditor!;
+      return monaco.editor
+        .getModelMarkers({ resource: editor.getModel()!.uri })
+        .map((m) => ({ line: m.startLineNumber, severity: m.severity, message: m.message }));
+    });
+    expect(markers).toContainEqual(
+      expect.objectContaining({ line: brokenLine, severity: 8, message: expect.stringContaining("undefinedThing") }),
+    );
+    // Drawn as a red squiggle in the editor, and counted on the file's tab.
+    await expect.poll(() => page.locator(".monaco-editor .squiggly-error").count()).toBeGreaterThan(0);
+    expect(await page.locator(`.file-tab[data-path="${USER_FILE}"] .tab-errors`).textContent()).toBe("1");
+    await shot(page, "05-compile-error.png");
+
+    // Fixed and run again: the marker is gone, the service answers with the edit.
+    await replaceInEditor(page, `\n\t\t"broken":  undefinedThing(),`, "");
+    await page.getByRole("button", { name: /^Run/ }).click();
+    await page.waitForFunction(() => !/✖ failed/.test(window.__playgroundTerminals?.["user-service"]?.() ?? ""));
+    const fixed = await waitForTerminal(page, "user-service", /● running/);
+    runId = /run ([0-9a-f]+):/.exec(fixed)?.[1] ?? "";
+    await expect.poll(() => page.locator(".monaco-editor .squiggly-error").count()).toBe(0);
+    expect(await page.locator(".tab-errors").count()).toBe(0);
+  });
+
+  it("a reload keeps the edits and re-attaches to the live run", async () => {
+    await page.reload();
+    await page.waitForSelector(".monaco-editor .view-lines .view-line");
+    await expect.poll(() => page.locator(`.file-tab[data-path="${USER_FILE}"][data-modified]`).count()).toBe(1);
+    await openFile(page, USER_FILE);
+    expect(await modelText(page)).toContain(NEW_MESSAGE);
+    // The run survived the reload (grace period) and its past output was replayed.
+    const replayed = await waitForTerminal(page, "user-service", /● running/, 15_000);
+    expect(replayed).toContain(`run ${runId}`);
+    expect(runContainers(runId).length).toBe(2);
+    expect(await page.getByRole("button", { name: "English" }).getAttribute("aria-pressed")).toBe("true");
+    await shot(page, "06-reloaded.png");
+  });
+
+  it("Reset asks first, then restores the original files", async () => {
+    page.once("dialog", (d) => void d.dismiss());
+    await page.getByRole("button", { name: "Reset" }).click();
+    expect(await modelText(page)).toContain(NEW_MESSAGE);
+
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Reset" }).click();
+    await expect.poll(() => modelText(page)).toContain(ORIGINAL_MESSAGE);
+    expect(await page.locator(".file-tab[data-modified]").count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector(".monaco-editor .view-lines .view-line");
+    await openFile(page, USER_FILE);
+    expect(await modelText(page)).toContain(ORIGINAL_MESSAGE);
+  });
+
+  it("Stop removes the run's containers within seconds", async () => {
+    await waitForTerminal(page, "user-service", /● running/, 15_000);
+    expect(runContainers(runId).length).toBe(2);
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect.poll(() => runContainers(runId).length, { timeout: 15_000, interval: 250 }).toBe(0);
+    await waitForTerminal(page, "monolith", /run stopped/, 15_000);
+    await expect.poll(() => page.locator(".stage-pill.stage-running").count()).toBe(0);
+    await shot(page, "07-stopped.png");
+  });
+
+  it("the light theme is remembered", async () => {
+    await page.getByRole("button", { name: "Switch to the light theme" }).click();
+    await page.reload();
+    await page.waitForSelector(".monaco-editor .view-lines .view-line");
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+    await shot(page, "08-light.png");
+  });
+});
+
+describe("without a Docker Engine", () => {
+  let server: Server | undefined;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer(PORT + 1, { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it("says so plainly, shows how to fix it, and keeps the lesson readable", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    await page.goto(`http://127.0.0.1:${PORT + 1}/lessons/${LESSON}`);
+    const banner = page.getByTestId("engine-down");
+    await banner.waitFor({ timeout: 20_000 });
+    expect(await banner.textContent()).toMatch(/Docker/);
+    expect(await banner.textContent()).toContain("dockerd");
+    expect(await page.getByRole("button", { name: "运行" }).isDisabled()).toBe(true);
+    expect(await page.locator(".lesson-lang.zh h1").textContent()).toContain("16.1");
+    await page.waitForSelector(".monaco-editor .view-lines .view-line");
+    await shot(page, "09-no-docker.png");
+  });
+});
