@@ -4,6 +4,9 @@ import type { Diagnostic } from "./types";
 /** Where the container extracts the lesson: absolute paths under it map back to lesson paths. */
 export const SOURCE_ROOT = "/work/src";
 
+/** Colour codes, should a tool print them: markers carry plain text. */
+const ANSI_COLOUR = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
+
 const POSITION = /^(?:\.\/)?([^\s:][^:]*\.(?:go|mod|proto|sum)):(\d+)(?::(\d+))?:\s?(.*)$/;
 
 function toLessonPath(file: string, serviceDir: string): string {
@@ -21,7 +24,7 @@ function toLessonPath(file: string, serviceDir: string): string {
 export function parseGoDiagnostics(output: string, service: string, serviceDir: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const rawLine of output.split(/\r?\n/)) {
-    const line = rawLine.replace(/\x1b\[[0-9;]*m/g, "");
+    const line = rawLine.replace(ANSI_COLOUR, "");
     const match = POSITION.exec(line.trim());
     if (match && !line.startsWith("\t")) {
       const [, file, lineNo, col, message] = match;

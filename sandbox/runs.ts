@@ -10,6 +10,10 @@ import type { RunHandle } from "./types";
 import { LessonError, loadLesson } from "../lib/lessons";
 
 const runs = new Map<string, Run>();
+/** Per owner, one prepared run of the lesson they last ran, waiting for their next Run. */
+const standbys = new Map<string, Run>();
+/** A standby nobody used for this long is removed. */
+const STANDBY_IDLE_MS = 10 * 60 * 1000;
 const waiting: { run: Run; admit: () => void }[] = [];
 
 function activeCount(): number {
@@ -56,9 +60,12 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
   // new run's start, which is most of the edit → answer time otherwise.
   const mine = [...runs.values()].filter((r) => r.owner === opts.owner && !r.ended);
   const excess = mine.slice(0, Math.max(0, mine.length - limits.runsPerClient + 1));
-  for (const r of excess) void r.stop("stopped");
+  for (const r of excess) {
+    r.replaced = true;
+    void r.stop("stopped");
+  }
 
-  const run = new Run(randomBytes(5).toString("hex"), lesson, checked, opts.owner, limits);
+  const run = takeStandby(opts.owner, lesson.slug, limits) ?? new Run(newRunId(), lesson, opts.owner, limits);
   runs.set(run.id, run);
   void (async () => {
     if (activeCount() > limits.runsTotal) {
@@ -70,18 +77,65 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
     if (run.ended) return;
     run.system(`run ${run.id}: ${lesson.manifest.services.map((s) => s.name).join(", ")}`);
     const tag = await ensureImage((line) => run.system(line));
-    await run.start(tag);
+    await run.start(tag, checked);
   })().catch((err: unknown) => {
     run.system(`the run could not start: ${(err as Error).message}`);
     void run.stop("engine-error");
   });
+  // Once this run has built (or failed to), prepare the owner's next one in the background.
+  void run
+    .whenAllRunning()
+    .catch(() => {})
+    .then(() => {
+      if (!run.stopRequested) prepareStandby(run);
+    });
   // Ended runs are forgotten a minute later (a reloaded page can still read how they ended); the queue moves on.
+  // A run that ended without a successor (Stop, tab closed) takes its owner's standby with it.
   run.subscribe((event) => {
     if (event.type !== "ended") return;
     setTimeout(() => runs.delete(run.id), 60_000).unref();
+    if (!run.replaced) discardStandby(run.owner);
     queueMicrotask(admitWaiting);
   });
   return run;
+}
+
+function newRunId(): string {
+  return randomBytes(5).toString("hex");
+}
+
+function sameLimits(a: Limits, b: Limits): boolean {
+  return (Object.keys(a) as (keyof Limits)[]).every((k) => a[k] === b[k]);
+}
+
+function takeStandby(owner: string, slug: string, limits: Limits): Run | undefined {
+  const standby = standbys.get(owner);
+  if (!standby) return undefined;
+  standbys.delete(owner);
+  if (standby.ended || standby.lessonSlug !== slug || !sameLimits(standby.limits, limits)) {
+    void standby.stop("stopped");
+    return undefined;
+  }
+  return standby;
+}
+
+function discardStandby(owner: string): void {
+  const standby = standbys.get(owner);
+  if (!standby) return;
+  standbys.delete(owner);
+  void standby.stop("stopped");
+}
+
+function prepareStandby(after: Run): void {
+  const tag = after.preparedImage;
+  if (!tag || standbys.get(after.owner)?.lessonSlug === after.lessonSlug) return;
+  discardStandby(after.owner);
+  const standby = new Run(newRunId(), after.lesson, after.owner, after.limits);
+  standbys.set(after.owner, standby);
+  standby.prepare(tag).catch(() => discardStandby(after.owner));
+  setTimeout(() => {
+    if (standbys.get(after.owner) === standby) discardStandby(after.owner);
+  }, STANDBY_IDLE_MS).unref();
 }
 
 export function getRun(runId: string): RunHandle | undefined {
@@ -89,7 +143,7 @@ export function getRun(runId: string): RunHandle | undefined {
 }
 
 export function liveRunIds(): Set<string> {
-  return new Set([...runs.values()].filter((r) => !r.ended).map((r) => r.id));
+  return new Set([...runs.values(), ...standbys.values()].filter((r) => !r.ended).map((r) => r.id));
 }
 
 export function listRuns(): RunHandle[] {
@@ -98,10 +152,13 @@ export function listRuns(): RunHandle[] {
 
 /** Stops every run of this process (server shutdown). */
 export async function stopAllRuns(): Promise<void> {
-  await Promise.all([...runs.values()].map((r) => r.stop("stopped")));
+  const all = [...runs.values(), ...standbys.values()];
+  standbys.clear();
+  await Promise.all(all.map((r) => r.stop("stopped")));
 }
 
 /** For tests that simulate a crash: forget runs without stopping them, as a dead process would. */
 export function forgetRunsForCrashTest(): void {
   runs.clear();
+  standbys.clear();
 }

