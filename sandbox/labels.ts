@@ -6,9 +6,11 @@ export const LESSON_LABEL = "playground.lesson";
 export const SERVICE_LABEL = "playground.service";
 export const CREATED_LABEL = "playground.created-at";
 export const OWNER_PID_LABEL = "playground.server-pid";
+export const OWNER_LABEL = "playground.owner";
 
-export function runLabels(runId: string, lesson: string): Record<string, string> {
+export function runLabels(runId: string, lesson: string, owner: string): Record<string, string> {
   return {
+    [OWNER_LABEL]: owner,
     [APP_LABEL]: APP_NAME,
     [RUN_LABEL]: runId,
     [LESSON_LABEL]: lesson,

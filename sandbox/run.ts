@@ -189,7 +189,7 @@ export class Run implements RunHandle {
     this.preparing ??= (async () => {
       this.imageTag = imageTag;
       const d = await docker();
-      const labels = runLabels(this.id, this.lesson.slug);
+      const labels = runLabels(this.id, this.lesson.slug, this.owner);
       this.network = await createRunNetwork(this.id, labels);
       try {
         await addIsolation(this.network.bridge);
@@ -472,6 +472,11 @@ export class Run implements RunHandle {
       // Yield once so `this.stopping` is set before the stage changes below can ask for another stop.
       await Promise.resolve();
       if (this.wallClock) clearTimeout(this.wallClock);
+      // Only a service that got to serve gets a graceful stop; one still waiting for files or building is
+      // killed at once (its PID 1 is a shell, which ignores SIGTERM, so a grace period would only be waited out).
+      const graceful = new Set(
+        [...this.runtimes.values()].filter((rt) => ["starting", "running"].includes(rt.machine.stage)),
+      );
       // Marking services stopped first makes waits for dependencies fail fast, so start() settles quickly.
       for (const rt of this.runtimes.values()) this.setStage(rt, "stopped");
       await this.starting?.catch(() => {});
@@ -479,7 +484,7 @@ export class Run implements RunHandle {
       await Promise.all(
         [...this.runtimes.values()].map(async (rt) => {
           if (!rt.container) return;
-          await rt.container.stop({ t: STOP_GRACE_SECONDS }).catch(() => {});
+          if (graceful.has(rt)) await rt.container.stop({ t: STOP_GRACE_SECONDS }).catch(() => {});
           await rt.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
             // 404: already gone; 409: a removal is already under way (the reaper, or the engine itself).
             if (!isNotFound(err) && err.statusCode !== 409)

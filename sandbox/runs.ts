@@ -113,17 +113,23 @@ function takeStandby(owner: string, slug: string, limits: Limits): Run | undefin
   if (!standby) return undefined;
   standbys.delete(owner);
   if (standby.ended || standby.lessonSlug !== slug || !sameLimits(standby.limits, limits)) {
-    void standby.stop("stopped");
+    standbys.set(owner, standby);
+    discardStandby(owner);
     return undefined;
   }
   return standby;
 }
 
+/** Removals of standbys under way, so a shutdown can wait for them. */
+const discarding = new Set<Promise<void>>();
+
 function discardStandby(owner: string): void {
   const standby = standbys.get(owner);
   if (!standby) return;
   standbys.delete(owner);
-  void standby.stop("stopped");
+  const removal = standby.stop("stopped");
+  discarding.add(removal);
+  void removal.finally(() => discarding.delete(removal));
 }
 
 function prepareStandby(after: Run): void {
@@ -152,9 +158,9 @@ export function listRuns(): RunHandle[] {
 
 /** Stops every run of this process (server shutdown). */
 export async function stopAllRuns(): Promise<void> {
-  const all = [...runs.values(), ...standbys.values()];
-  standbys.clear();
-  await Promise.all(all.map((r) => r.stop("stopped")));
+  for (const owner of [...standbys.keys()]) discardStandby(owner);
+  await Promise.all([...runs.values()].map((r) => r.stop("stopped")));
+  await Promise.all([...discarding]);
 }
 
 /** For tests that simulate a crash: forget runs without stopping them, as a dead process would. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, SandboxError, type RunHandle } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { loadLesson } from "../../lib/lessons";
-import { collect, engine, leftovers, logText, waitFor } from "./helpers";
+import { collect, engine, leftovers, logText, ownerLeftovers, waitFor } from "./helpers";
 
 const run = promisify(execFile);
 const SLUG = "monolith-vs-microservices";
@@ -24,7 +24,7 @@ afterAll(async () => {
 describe("lesson 16.1 in the sandbox", () => {
   it("builds, starts and answers every check of its manifest", async () => {
     const lesson = await loadLesson(SLUG);
-    const r = await startRun(SLUG, null, { owner: "it-core" });
+    const r = await startRun(SLUG, null, { owner: "it-core-stop" });
     started.push(r);
     const events = collect(r);
     await r.whenAllRunning();
@@ -69,10 +69,17 @@ describe("lesson 16.1 in the sandbox", () => {
     expect(input).toMatch(new RegExp(`-A INPUT -i ${bridge} -m conntrack --ctstate NEW -j DROP`));
     // No default route out of a container other than via the bridge, whose gateway forwards nothing.
 
+    // Meanwhile the learner's next run was prepared (network and containers waiting for files).
+    await expect
+      .poll(() => ownerLeftovers("it-core-stop"), { timeout: 15_000 })
+      .toEqual({ containers: 4, networks: 2 });
+
     const stopStarted = Date.now();
     await r.stop();
     expect(Date.now() - stopStarted).toBeLessThan(10_000);
     expect(await leftovers(r.id)).toEqual({ containers: 0, networks: 0 });
+    // Stop without a new Run also removes the prepared next run, within seconds.
+    await expect.poll(() => ownerLeftovers("it-core-stop"), { timeout: 5_000 }).toEqual({ containers: 0, networks: 0 });
     expect((await run("iptables", ["-S", "DOCKER-USER"])).stdout).not.toContain(bridge);
   });
 

@@ -15,6 +15,14 @@ export async function leftovers(runId: string): Promise<{ containers: number; ne
   return { containers: containers.length, networks: networks.length };
 }
 
+/** Containers and networks of every run of one owner, its prepared next run included. */
+export async function ownerLeftovers(owner: string): Promise<{ containers: number; networks: number }> {
+  const filters = { label: [`playground.owner=${owner}`] };
+  const containers = await engine.listContainers({ all: true, filters });
+  const networks = await engine.listNetworks({ filters });
+  return { containers: containers.length, networks: networks.length };
+}
+
 export function collect(run: RunHandle): RunEvent[] {
   const events: RunEvent[] = [];
   run.subscribe((e) => events.push(e));
