@@ -25,6 +25,8 @@ export const serviceSchema = z.object({
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(["http", "grpc"]).default("http"),
   env: z.record(z.string(), z.string()).default({}),
+  /** Runs this tool of the sandbox image (e.g. an agent) in `dir` instead of building a Go program there. */
+  command: z.array(z.string().min(1)).min(1).optional(),
   /** Services that must be healthy before this one starts. */
   dependsOn: z.array(serviceName).default([]),
   /** How the playground decides the service is up: an HTTP GET answered with this status. */

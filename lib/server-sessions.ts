@@ -175,7 +175,7 @@ export class RunSessions {
     });
   }
 
-  /** Stops the client's previous run, then starts a new one and makes this follower watch it. */
+  /** Stops the client's previous run and starts a new one, which this follower then watches. */
   start(
     clientId: string,
     follower: Follower,
@@ -189,7 +189,9 @@ export class RunSessions {
       if (previous) {
         this.unfollowRun(session, previous.id);
         session.runId = undefined;
-        if (!previous.ended) await previous.stop("stopped");
+        // Not awaited: the old run's graceful shutdown overlaps the new run's build (most of edit → answer).
+        if (!previous.ended)
+          void previous.stop("stopped").catch((err) => this.log(`stopping run ${previous.id} failed: ${String(err)}`));
       }
       await beforeStart();
       const run = await this.engine.startRun(lessonSlug, files, { owner: clientId });

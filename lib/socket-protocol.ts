@@ -100,7 +100,7 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   /** Follow this client's live run of the lesson, if any (its past events are replayed); a run of another lesson is stopped. */
   "run:attach": (payload: AttachPayload, ack: Ack<{ run: RunInfo | null }>) => void;
-  /** Stops this client's previous run, waits for the image, starts a new run. */
+  /** Starts a new run of the lesson (waiting for the sandbox image if it is being built); stops the client's previous run. */
   "run:start": (payload: StartPayload, ack: Ack<{ run: RunInfo }>) => void;
   "run:stop": (payload: StopPayload, ack: Ack<{ ok: true }>) => void;
   /** An HTTP request to a running service, made by the server through the run's published port. */

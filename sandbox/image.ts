@@ -2,7 +2,8 @@
 // tagged by a hash of its inputs so it is rebuilt only when they change.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdir, readFile, rm, writeFile, copyFile, readdir } from "node:fs/promises";
+import { cp, mkdir, readFile, realpath, rm, writeFile, copyFile, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { docker, isNotFound } from "./docker";
@@ -24,10 +25,17 @@ interface ServiceModule {
   abs: string;
 }
 
+interface ToolList {
+  go: { package: string; version: string }[];
+  host: { binary: string; data?: string[] }[];
+  scripts: string[];
+}
+
 interface ImageInputs {
   goroot: string;
   goVersion: string;
   modules: ServiceModule[];
+  tools: ToolList;
   tag: string;
 }
 
@@ -55,7 +63,10 @@ export function imageInputs(): Promise<ImageInputs> {
   inputsMemo ??= (async () => {
     const [goroot, goVersion] = await Promise.all([goEnv("GOROOT"), goEnv("GOVERSION")]);
     const modules = await findServiceModules(LESSONS_ROOT);
+    const tools = JSON.parse(await readFile(path.join(IMAGE_SOURCES, "tools.json"), "utf8")) as ToolList;
     const hash = createHash("sha256");
+    for (const tool of tools.host) hash.update(tool.binary).update(await readFile(tool.binary));
+    for (const script of tools.scripts) hash.update(script).update(await readFile(path.resolve(script)));
     for (const name of (await readdir(IMAGE_SOURCES)).sort()) {
       hash.update(name).update(await readFile(path.join(IMAGE_SOURCES, name)));
     }
@@ -66,7 +77,7 @@ export function imageInputs(): Promise<ImageInputs> {
         if (/(^|\/)(go\.mod|go\.sum|[^/]+\.go)$/.test(f)) hash.update(f).update(await readFile(path.join(m.abs, f)));
       }
     }
-    return { goroot, goVersion, modules, tag: `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}` };
+    return { goroot, goVersion, modules, tools, tag: `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}` };
   })();
   inputsMemo.catch(() => (inputsMemo = undefined));
   return inputsMemo;
@@ -107,6 +118,8 @@ async function stageContext(inputs: ImageInputs, onProgress: (line: string) => v
   }
   await copyFile(path.join(IMAGE_SOURCES, "Dockerfile"), path.join(ctx, "Dockerfile"));
 
+  await stageTools(inputs, rootfs, onProgress);
+
   onProgress(`copying the Go toolchain (${inputs.goVersion}) from ${inputs.goroot}`);
   await run("cp", ["-a", inputs.goroot, path.join(rootfs, "usr/local/go")]);
 
@@ -129,6 +142,71 @@ async function stageContext(inputs: ImageInputs, onProgress: (line: string) => v
     `mkdir -p "${ctx}/gomodcache" && cd "${modCache}" && tar -c --exclude='*.zip' . | tar -x -C "${ctx}/gomodcache"`,
   ]);
   return ctx;
+}
+
+/** Copies a file to the same absolute path under rootfs, following symlinks. */
+async function copyIntoRootfs(rootfs: string, file: string): Promise<void> {
+  const target = path.join(rootfs, file);
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(await realpath(file), target);
+}
+
+async function sharedLibraries(binary: string): Promise<string[]> {
+  const { stdout } = await run("ldd", [binary]);
+  return [...stdout.matchAll(/(\/\S+\.so[.\d]*)/g)].map((m) => m[1]);
+}
+
+/** Builds or copies the image's tools into rootfs/usr/local/bin (go ones cached in .cache/tools by version). */
+async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line: string) => void): Promise<void> {
+  const bin = path.join(rootfs, "usr/local/bin");
+  await mkdir(bin, { recursive: true });
+  const toolCache = path.join(CACHE_ROOT, "tools");
+  for (const tool of inputs.tools.go) {
+    const name = path.basename(tool.package);
+    const cached = path.join(toolCache, "go", `${name}@${tool.version}`);
+    if (!existsSync(path.join(cached, name))) {
+      onProgress(`building ${tool.package}@${tool.version}`);
+      await run("go", ["install", `${tool.package}@${tool.version}`], {
+        env: {
+          ...process.env,
+          GOBIN: cached,
+          CGO_ENABLED: "0",
+          GOFLAGS: "-modcacherw",
+          GOTOOLCHAIN: "local",
+          GOMODCACHE: path.join(CACHE_ROOT, "gomodcache"),
+        },
+      });
+    }
+    await copyFile(path.join(cached, name), path.join(bin, name));
+  }
+  for (const tool of inputs.tools.host) {
+    onProgress(`copying ${tool.binary} with its libraries`);
+    await copyIntoRootfs(rootfs, tool.binary);
+    for (const lib of await sharedLibraries(tool.binary)) await copyIntoRootfs(rootfs, lib);
+    for (const dir of tool.data ?? []) {
+      await cp(dir, path.join(rootfs, dir), { recursive: true, dereference: true });
+    }
+  }
+  for (const script of inputs.tools.scripts) {
+    const key = createHash("sha256")
+      .update(await readFile(path.resolve(script)))
+      .digest("hex")
+      .slice(0, 16);
+    const out = path.join(toolCache, "scripts", `${path.basename(script, ".sh")}-${key}`);
+    if (!existsSync(path.join(out, "done"))) {
+      onProgress(`building tools with ${script} (cached afterwards)`);
+      await rm(out, { recursive: true, force: true });
+      await mkdir(path.join(out, "bin"), { recursive: true });
+      await run("bash", [path.resolve(script)], {
+        env: { ...process.env, OUT: out, GOMODCACHE: path.join(CACHE_ROOT, "gomodcache"), GOFLAGS: "-modcacherw" },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      await writeFile(path.join(out, "done"), new Date().toISOString());
+    }
+    for (const name of await readdir(path.join(out, "bin"))) {
+      await copyFile(path.join(out, "bin", name), path.join(bin, name));
+    }
+  }
 }
 
 interface BuildMessage {

@@ -1,6 +1,7 @@
 // One run of a lesson: a private network, one sandboxed container per service that unpacks, builds and becomes
 // the service, its output streamed as events, its stage tracked, and everything removed on stop.
 import type Docker from "dockerode";
+import { connect as connectHttp2 } from "node:http2";
 import type { Duplex } from "node:stream";
 import { docker, isNotFound } from "./docker";
 import { parseGoDiagnostics } from "./diagnostics";
@@ -268,7 +269,7 @@ export class Run implements RunHandle {
     const container = await d.createContainer({
       name: `playground-${this.id}-${spec.name}`,
       Image: imageTag,
-      Cmd: ["/bin/sh", "/opt/playground/run-service.sh"],
+      Cmd: ["/bin/sh", "/opt/playground/run-service.sh", ...(spec.command ?? [])],
       User: "1000:1000",
       Hostname: spec.name,
       WorkingDir: "/work",
@@ -391,13 +392,23 @@ export class Run implements RunHandle {
         this.setStage(rt, "failed", `did not answer within ${this.limits.startTimeoutMs / 1000} s`);
         return;
       }
-      if (rt.hostPort) {
+      if (rt.hostPort && rt.spec.protocol === "grpc") {
+        if (await http2Answers(rt.hostPort)) {
+          const took = ((Date.now() - rt.startedAt) / 1000).toFixed(2);
+          this.setStage(rt, "running");
+          this.system(
+            `running (gRPC): 127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after Run)`,
+            rt.spec.name,
+          );
+          return;
+        }
+      } else if (rt.hostPort) {
         try {
           const res = await fetch(`http://127.0.0.1:${rt.hostPort}${healthPath}`, {
             signal: AbortSignal.timeout(1000),
           });
           await res.body?.cancel();
-          const healthy = rt.spec.protocol === "grpc" || wantStatus === undefined || res.status === wantStatus;
+          const healthy = wantStatus === undefined || res.status === wantStatus;
           if (healthy) {
             const took = ((Date.now() - rt.startedAt) / 1000).toFixed(2);
             this.setStage(rt, "running");
@@ -522,4 +533,23 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
     size += value.length;
   }
   return { text: Buffer.concat(chunks).toString("utf8"), truncated };
+}
+
+/**
+ * A gRPC server is up when it sends its HTTP/2 SETTINGS: the engine's port proxy accepts TCP connections before
+ * anything listens, so a bare connect proves nothing.
+ */
+function http2Answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      session.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    session.once("remoteSettings", () => done(true));
+    session.once("error", () => done(false));
+    session.once("close", () => done(false));
+  });
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 MIN_GO_MINOR=25
-packages=(docker.io busybox-static iptables ca-certificates tar curl)
+packages=(docker.io busybox-static iptables ca-certificates tar curl protobuf-compiler libprotobuf-dev)
 [[ "${1:-}" == "--with-browser" ]] && packages+=(chromium)
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }

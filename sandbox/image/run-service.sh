@@ -17,6 +17,20 @@ if ! cd "$src/$PLAYGROUND_SERVICE_DIR" 2>/dev/null; then
   exit 91
 fi
 echo "@@playground:building"
+# A service that runs a tool of the image (its arguments) instead of a Go program of the lesson.
+if [ "$#" -gt 0 ]; then
+  echo "@@playground:starting"
+  exec "$@"
+fi
+# Generated code (e.g. gRPC stubs from a .proto) is regenerated on every Run, so editing the .proto is enough.
+if [ -n "$(find . -name '*.go' -exec grep -l '^//go:generate' {} + 2>/dev/null | head -n 1)" ]; then
+  echo "go generate ./..."
+  if ! go generate ./... 2>/tmp/generate.err; then
+    cat /tmp/generate.err >&2
+    echo "@@playground:build-failed"
+    exit 2
+  fi
+fi
 build() { go build -o /tmp/bin/service . 2>/tmp/build.err; }
 if ! build; then
   # The warm cache is read-only; should go still insist on writing its module index there, build without it.

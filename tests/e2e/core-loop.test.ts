@@ -79,6 +79,15 @@ async function startServer(port: number, extraEnv: Record<string, string> = {}):
   return { child, output: () => log };
 }
 
+async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!pattern.test(server.output())) {
+    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function stopServer(server: Server | undefined): Promise<void> {
   if (!server || server.child.exitCode !== null) return;
   const exited = new Promise((r) => server.child.once("exit", r));
@@ -111,11 +120,17 @@ const terminalText = (page: Page, service: string) =>
   page.evaluate((s) => window.__playgroundTerminals?.[s]?.() ?? "", service);
 
 async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 120_000): Promise<string> {
-  await page.waitForFunction(
-    ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
-    [service, pattern.source, pattern.flags] as const,
-    { timeout, polling: 200 },
-  );
+  try {
+    await page.waitForFunction(
+      ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+      [service, pattern.source, pattern.flags] as const,
+      { timeout, polling: 200 },
+    );
+  } catch (err) {
+    throw new Error(`${pattern} never appeared in ${service}'s terminal:\n${await terminalText(page, service)}`, {
+      cause: err,
+    });
+  }
   return terminalText(page, service);
 }
 
@@ -169,6 +184,8 @@ describe("core loop in Chromium", () => {
     mkdirSync(SHOTS, { recursive: true });
     buildIfNeeded();
     server = await startServer(PORT);
+    // A changed lesson changes the sandbox image: let the server finish (re)building it before timing any Run.
+    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
     page.on("pageerror", (err) => console.error("[page error]", err.message));
@@ -334,6 +351,20 @@ describe("core loop in Chromium", () => {
     await waitForTerminal(page, "monolith", /run stopped/, 15_000);
     await expect.poll(() => page.locator(".stage-pill.stage-running").count()).toBe(0);
     await shot(page, "07-stopped.png");
+  });
+
+  it("closing the tab stops its run after a short grace period", async () => {
+    // A new context: another learner, another client id, Chinese by default.
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await tab.goto(`${BASE}/lessons/${LESSON}`);
+    await tab.getByRole("button", { name: "运行", exact: true }).click();
+    const text = await waitForTerminal(tab, "user-service", /● running/);
+    const tabRun = /run ([0-9a-f]+):/.exec(text)?.[1] ?? "";
+    expect(runContainers(tabRun).length).toBe(2);
+    await tab.close();
+    // Kept for a moment (a reload would re-attach), then removed.
+    expect(runContainers(tabRun).length).toBe(2);
+    await expect.poll(() => runContainers(tabRun).length, { timeout: 20_000, interval: 250 }).toBe(0);
   });
 
   it("the light theme is remembered", async () => {

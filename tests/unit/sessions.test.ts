@@ -82,7 +82,7 @@ describe("RunSessions", () => {
     expect(tab.batches).toEqual([{ runId: "run1", events: [log("ab")] }]);
   });
 
-  it("stops the previous run before a new one starts", async () => {
+  it("stops the previous run when a new one starts", async () => {
     const engine = new FakeEngine();
     const sessions = new RunSessions(engine);
     const tab = follower("s1");
