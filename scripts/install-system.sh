@@ -5,7 +5,8 @@ set -euo pipefail
 
 MIN_GO_MINOR=25
 packages=(docker.io busybox-static iptables ca-certificates tar curl protobuf-compiler libprotobuf-dev)
-[[ "${1:-}" == "--with-browser" ]] && packages+=(chromium)
+# fonts-noto-cjk: the lessons are Chinese first; without a CJK font the browser draws empty boxes.
+[[ "${1:-}" == "--with-browser" ]] && packages+=(chromium fonts-noto-cjk)
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
