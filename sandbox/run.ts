@@ -10,7 +10,7 @@ import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage, type
 import { localBaseImages } from "./image";
 import { SandboxError } from "./errors";
 import { packFiles } from "./files";
-import { runLabels, SERVICE_LABEL } from "./labels";
+import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
@@ -319,7 +319,7 @@ export class Run implements RunHandle {
         dir: spec.dir,
         dockerfile,
         tag: rt.builtTag,
-        labels: { ...runLabels(this.id, this.lesson.slug, this.owner), [SERVICE_LABEL]: spec.name },
+        labels: builtImageLabels(runLabels(this.id, this.lesson.slug, this.owner)),
         limits: this.limits,
         baseImages: bases,
         signal: abort.signal,
@@ -654,6 +654,15 @@ export class Run implements RunHandle {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The labels a built image carries: the classic builder adds each as a step of its own (a container each), so only
+ * those the reaper needs (app, run, lesson, created-at, the server's pid).
+ */
+function builtImageLabels(all: Record<string, string>): Record<string, string> {
+  const keep = [APP_LABEL, RUN_LABEL, LESSON_LABEL, CREATED_LABEL, OWNER_PID_LABEL];
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k)));
 }
 
 /** "image built in 2.9 s: 6.0 MB (final stage from scratch); stage "build" from golang:1.26 was 1.14 GB, …" */
