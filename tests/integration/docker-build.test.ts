@@ -1,5 +1,6 @@
 // Lesson 16.8.1 through the engine: the learner's Dockerfile is built by the real engine and its image runs as the
 // service; sizes are reported; broken Dockerfiles fail with the engine's words; nothing of a run is left after Stop.
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunEvent, type RunHandle } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
@@ -163,4 +164,35 @@ describe("lesson 16.8.1: a Dockerfile built and run in the sandbox", () => {
     await r.stop();
     expect(await imageLeftovers(r.id)).toEqual({ runImages: 0, intermediates: 0 });
   });
+
+  it("the reaper removes a built image whose run and server are gone", async () => {
+    // Built by hand (the docker CLI, not the code under test) with the labels a run of a dead server leaves.
+    const labels = {
+      "playground.app": "go-microservices-playground",
+      "playground.run": "deadbeef01",
+      "playground.lesson": SLUG,
+      "playground.created-at": new Date().toISOString(),
+      "playground.server-pid": "999999999",
+    };
+    const args = Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    const tag = "playground-build/docker-user-service:deadbeef01";
+    await exec("docker", ["build", "-q", "-t", tag, ...args, "-"], "FROM busybox:1.35\n");
+    expect(await imageLeftovers("deadbeef01")).toEqual({ runImages: 1, intermediates: 0 });
+    const reaped = await reapOrphans();
+    expect(reaped.images).toBeGreaterThanOrEqual(1);
+    expect(await imageLeftovers("deadbeef01")).toEqual({ runImages: 0, intermediates: 0 });
+  });
 });
+
+/** Runs a command with `input` on its stdin. */
+function exec(cmd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      stdio: ["pipe", "ignore", "inherit"],
+      env: { ...process.env, DOCKER_BUILDKIT: "0" },
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
+    child.stdin.end(input);
+  });
+}
