@@ -84,6 +84,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
         ),
       };
     case "log":
+    case "image":
       return view;
   }
 }

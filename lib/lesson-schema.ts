@@ -27,6 +27,18 @@ export const serviceSchema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   /** Runs this tool of the sandbox image (e.g. an agent) in `dir` instead of building a Go program there. */
   command: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Builds the service as an image from this Dockerfile (relative to `dir`, which is the build context) and runs
+   * that image, instead of building a Go program in the sandbox image.
+   */
+  build: z
+    .object({
+      dockerfile: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, "a file name in the service folder")
+        .default("Dockerfile"),
+    })
+    .optional(),
   /** Services that must be healthy before this one starts. */
   dependsOn: z.array(serviceName).default([]),
   /** How the playground decides the service is up: an HTTP GET answered with this status. */
@@ -72,6 +84,10 @@ export const manifestSchema = z
   .superRefine((m, ctx) => {
     const names = new Set(m.services.map((s) => s.name));
     if (names.size !== m.services.length) ctx.addIssue({ code: "custom", message: "service names must be unique" });
+    for (const s of m.services) {
+      if (s.build && s.command)
+        ctx.addIssue({ code: "custom", message: `${s.name}: build and command exclude each other` });
+    }
     for (const s of m.services)
       for (const d of s.dependsOn)
         if (!names.has(d)) ctx.addIssue({ code: "custom", message: `${s.name} depends on unknown service ${d}` });

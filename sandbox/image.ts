@@ -6,6 +6,7 @@ import { cp, mkdir, readFile, realpath, rm, writeFile, copyFile, readdir } from 
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { baseImages, ensureBaseImages, type BaseImage } from "./base-images";
 import { docker, isNotFound } from "./docker";
 import { SandboxError } from "./errors";
 import { APP_LABEL, APP_NAME } from "./labels";
@@ -217,10 +218,15 @@ interface BuildMessage {
   aux?: { ID?: string };
 }
 
-async function buildFromContext(ctx: string, tag: string, onProgress: (line: string) => void): Promise<void> {
+async function buildFromContext(
+  ctx: string,
+  tag: string,
+  labels: Record<string, string>,
+  onProgress: (line: string) => void,
+): Promise<void> {
   const d = await docker();
   const tar = spawn("tar", ["-C", ctx, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
-  const stream = await d.buildImage(tar.stdout, { t: tag, rm: true, forcerm: true, labels: { [APP_LABEL]: APP_NAME } });
+  const stream = await d.buildImage(tar.stdout, { t: tag, rm: true, forcerm: true, labels });
   await new Promise<void>((resolve, reject) => {
     let failure: string | undefined;
     d.modem.followProgress(
@@ -240,6 +246,25 @@ async function buildFromContext(ctx: string, tag: string, onProgress: (line: str
   });
 }
 
+async function baseImageInputs(inputs: ImageInputs) {
+  return {
+    sandboxTag: inputs.tag,
+    goVersion: inputs.goVersion,
+    busybox: BUSYBOX,
+    dockerModules: inputs.modules.filter((m) => existsSync(path.join(m.abs, "Dockerfile"))).map((m) => m.abs),
+    cacheRoot: CACHE_ROOT,
+  };
+}
+
+let baseImagesMemo: Promise<BaseImage[]> | undefined;
+
+/** The registry names a learner's Dockerfile may use here, and what stands behind each (built by ensureImage). */
+export function localBaseImages(): Promise<BaseImage[]> {
+  baseImagesMemo ??= imageInputs().then((inputs) => baseImages({ goVersion: inputs.goVersion, busybox: BUSYBOX }));
+  baseImagesMemo.catch(() => (baseImagesMemo = undefined));
+  return baseImagesMemo;
+}
+
 let building: Promise<string> | undefined;
 const progressListeners = new Set<(line: string) => void>();
 
@@ -253,13 +278,15 @@ export function ensureImage(onProgress?: (line: string) => void): Promise<string
   building ??= (async () => {
     const onProgress = emitProgress;
     const inputs = await imageInputs();
-    if (await imagePresent(inputs.tag)) return inputs.tag;
-    const started = Date.now();
-    onProgress(`building the sandbox image ${inputs.tag} (first time only; a few minutes)`);
-    const ctx = await stageContext(inputs, onProgress);
-    await buildFromContext(ctx, inputs.tag, onProgress);
-    await rm(ctx, { recursive: true, force: true });
-    onProgress(`sandbox image ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    if (!(await imagePresent(inputs.tag))) {
+      const started = Date.now();
+      onProgress(`building the sandbox image ${inputs.tag} (first time only; a few minutes)`);
+      const ctx = await stageContext(inputs, onProgress);
+      await buildFromContext(ctx, inputs.tag, { [APP_LABEL]: APP_NAME }, onProgress);
+      await rm(ctx, { recursive: true, force: true });
+      onProgress(`sandbox image ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    await ensureBaseImages(await baseImageInputs(inputs), buildFromContext, onProgress);
     return inputs.tag;
   })();
   building.catch(() => (building = undefined));

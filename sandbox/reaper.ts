@@ -1,8 +1,15 @@
-// Removes what a previous (or crashed) server process left behind: labelled containers, networks, firewall rules.
+// Removes what a previous (or crashed) server process left behind: labelled containers, networks, firewall rules,
+// images built from a learner's Dockerfile, and intermediate images of builds that were cut off.
 import { docker } from "./docker";
 import { APP_FILTER, OWNER_PID_LABEL, RUN_LABEL } from "./labels";
 import { bridgeName, bridgesWithRules, removeIsolation } from "./network";
 import { liveRunIds } from "./runs";
+
+/**
+ * An untagged image that carries the playground's label (inherited from a local base image) but no run's is an
+ * intermediate of a build; a build ends well within this time, so one this old was abandoned.
+ */
+const ABANDONED_BUILD_MS = 30 * 60 * 1000;
 
 function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -23,7 +30,7 @@ function isOrphan(labels: Record<string, string> | undefined, live: Set<string>)
   return pid === process.pid || !processAlive(pid);
 }
 
-export async function reapOrphans(): Promise<{ containers: number; networks: number }> {
+export async function reapOrphans(): Promise<{ containers: number; networks: number; images: number }> {
   const d = await docker();
   const live = liveRunIds();
   const containers = (await d.listContainers({ all: true, filters: APP_FILTER })).filter((c) =>
@@ -50,5 +57,21 @@ export async function reapOrphans(): Promise<{ containers: number; networks: num
   const keep = new Set(remaining.map((n) => bridgeName(n.Labels?.[RUN_LABEL] ?? "")));
   for (const bridge of await bridgesWithRules()) if (!keep.has(bridge)) await removeIsolation(bridge);
 
-  return { containers: containers.length, networks: networks.length };
+  // After the containers: an image still used by a container cannot be removed.
+  const built = (await d.listImages({ filters: APP_FILTER })).filter((i) => isOrphan(i.Labels, live));
+  const cutoff = Date.now() - ABANDONED_BUILD_MS;
+  const abandoned = (await d.listImages({ filters: { ...APP_FILTER, dangling: ["true"] } })).filter(
+    (i) => !i.Labels?.[RUN_LABEL] && i.Created * 1000 < cutoff,
+  );
+  let images = 0;
+  for (const image of [...built, ...abandoned]) {
+    try {
+      await d.getImage(image.Id).remove({ force: built.includes(image), noprune: false });
+      images++;
+    } catch {
+      // In use by a container of another process, or pruned already with a child.
+    }
+  }
+
+  return { containers: containers.length, networks: networks.length, images };
 }

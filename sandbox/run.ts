@@ -5,9 +5,12 @@ import { connect as connectHttp2 } from "node:http2";
 import type { Duplex } from "node:stream";
 import { docker, isNotFound } from "./docker";
 import { parseGoDiagnostics } from "./diagnostics";
+import { dockerfileDiagnostics } from "./dockerfile";
+import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage, type BuiltImage } from "./dockerfile-build";
+import { localBaseImages } from "./image";
 import { SandboxError } from "./errors";
 import { packFiles } from "./files";
-import { runLabels, SERVICE_LABEL } from "./labels";
+import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
@@ -31,6 +34,19 @@ const HISTORY_LOG_BYTES = 1024 * 1024;
 const HEALTH_POLL_MS = 40;
 /** Seconds between SIGTERM and SIGKILL when a run stops: long enough for a graceful shutdown to log. */
 const STOP_GRACE_SECONDS = 2;
+/** Who a built image runs as when its Dockerfile leaves it as root (distroless's "nonroot" user id). */
+const NON_ROOT_FALLBACK = "65532:65532";
+/** The /tmp of a container built from a Dockerfile: its program needs no build space there. */
+const BUILT_TMPFS_BYTES = 64 * 1024 * 1024;
+
+/** What a service container runs: the sandbox image's runner fed files on stdin, or a learner's built image. */
+interface Launch {
+  image: string;
+  cmd?: string[];
+  user: string;
+  stdin: boolean;
+  tmpfs: Record<string, string>;
+}
 
 interface ServiceRuntime {
   spec: ServiceSpec;
@@ -43,6 +59,9 @@ interface ServiceRuntime {
   buildOutput: string;
   budget: OutputBudget;
   startedAt: number;
+  /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
+  builtTag?: string;
+  buildAbort?: AbortController;
 }
 
 export class Run implements RunHandle {
@@ -199,7 +218,21 @@ export class Run implements RunHandle {
           `warning: the host firewall rules for this run could not be set (${(err as Error).message.trim()})`,
         );
       }
-      await Promise.all([...this.runtimes.values()].map((rt) => this.createService(d, rt, imageTag, labels)));
+      // A service built from a Dockerfile gets its container once its image exists (at Run, from the files).
+      const tmpfs = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
+      await Promise.all(
+        [...this.runtimes.values()]
+          .filter((rt) => !rt.spec.build)
+          .map((rt) =>
+            this.createService(d, rt, labels, {
+              image: imageTag,
+              cmd: ["/bin/sh", "/opt/playground/run-service.sh", ...(rt.spec.command ?? [])],
+              user: "1000:1000",
+              stdin: true,
+              tmpfs: { "/tmp": tmpfs, "/work": tmpfs },
+            }),
+          ),
+      );
     })();
     return this.preparing;
   }
@@ -227,6 +260,7 @@ export class Run implements RunHandle {
           try {
             for (const dep of rt.spec.dependsOn) await this.waitRunning(dep);
             if (this.stopping) return;
+            if (rt.spec.build) return await this.buildAndLaunch(rt, files);
             if (!rt.stream) throw new Error("its container did not start");
             rt.stream.end(archive);
           } catch (err) {
@@ -257,22 +291,117 @@ export class Run implements RunHandle {
     });
   }
 
+  /**
+   * Builds the service's image from the learner's Dockerfile (its folder is the context), reports its size next to
+   * the stages left behind, then runs it in a container with the same limits as every other service.
+   */
+  private async buildAndLaunch(rt: ServiceRuntime, files: LessonFiles): Promise<void> {
+    const { spec } = rt;
+    const dockerfile = spec.build!.dockerfile;
+    this.setStage(rt, "building");
+    const bases = await localBaseImages();
+    this.system(
+      `docker build ${spec.dir} (${dockerfile}). No image registry is reachable here, so local images stand in: ` +
+        bases.map((b) => `${b.name} = ${b.description}`).join("; ") +
+        "; scratch = the empty image.",
+      spec.name,
+    );
+    const abort = new AbortController();
+    rt.buildAbort = abort;
+    const remainingMs = rt.startedAt + this.limits.startTimeoutMs - Date.now();
+    const timer = setTimeout(() => abort.abort(), Math.max(0, remainingMs));
+    rt.builtTag = `playground-build/${this.lesson.slug}-${spec.name}:${this.id}`;
+    const started = Date.now();
+    let built: BuiltImage;
+    try {
+      built = await buildServiceImage({
+        files,
+        dir: spec.dir,
+        dockerfile,
+        tag: rt.builtTag,
+        labels: builtImageLabels(runLabels(this.id, this.lesson.slug, this.owner)),
+        limits: this.limits,
+        baseImages: bases,
+        signal: abort.signal,
+        onOutput: (text) => {
+          if (rt.buildOutput.length < 256 * 1024) rt.buildOutput += text;
+          this.output(rt, "stdout", Buffer.from(text, "utf8"));
+        },
+      });
+    } catch (err) {
+      if (this.stopping) return;
+      const message =
+        abort.signal.aborted && err instanceof ImageBuildError
+          ? `the image build did not finish within ${this.limits.startTimeoutMs / 1000} s`
+          : (err as Error).message;
+      const dockerfilePath = `${spec.dir}/${dockerfile}`;
+      this.emit({
+        type: "diagnostics",
+        service: spec.name,
+        diagnostics: [
+          ...parseGoDiagnostics(rt.buildOutput, spec.name, spec.dir),
+          ...dockerfileDiagnostics(message, spec.name, dockerfilePath),
+        ],
+      });
+      this.system(`image build failed: ${message}`, spec.name);
+      this.setStage(rt, "failed", `image build failed: ${message.split("\n")[0]}`);
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.stopping) return;
+    const seconds = (Date.now() - started) / 1000;
+    this.emit({ type: "diagnostics", service: spec.name, diagnostics: [] });
+    this.emit({
+      type: "image",
+      service: spec.name,
+      bytes: built.bytes,
+      final: built.final,
+      earlier: built.earlier,
+      seconds,
+    });
+    this.system(imageSizeLine(built, seconds), spec.name);
+
+    let user = built.user;
+    if (!user || /^(0|root)(:|$)/.test(user)) {
+      this.system(
+        `the image would run as root (no USER, or USER root); the playground runs it as ${NON_ROOT_FALLBACK} instead`,
+        spec.name,
+      );
+      user = NON_ROOT_FALLBACK;
+    }
+    try {
+      const labels = runLabels(this.id, this.lesson.slug, this.owner);
+      await this.createService(await docker(), rt, labels, {
+        image: built.tag,
+        user,
+        stdin: false,
+        tmpfs: { "/tmp": `rw,noexec,nosuid,nodev,size=${BUILT_TMPFS_BYTES},mode=1777` },
+      });
+    } catch (err) {
+      if (!this.stopping) this.setStage(rt, "failed", `the image did not start: ${(err as Error).message}`);
+      return;
+    }
+    if (this.stopping) return;
+    this.setStage(rt, "starting");
+    void this.pollUntilUp(rt);
+  }
+
   private async createService(
     d: Docker,
     rt: ServiceRuntime,
-    imageTag: string,
     labels: Record<string, string>,
+    launch: Launch,
   ): Promise<void> {
     const { spec } = rt;
     const portKey = `${spec.port}/tcp`;
-    const tmpfsOptions = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
     const container = await d.createContainer({
       name: `playground-${this.id}-${spec.name}`,
-      Image: imageTag,
-      Cmd: ["/bin/sh", "/opt/playground/run-service.sh", ...(spec.command ?? [])],
-      User: "1000:1000",
+      Image: launch.image,
+      Cmd: launch.cmd,
+      User: launch.user,
       Hostname: spec.name,
-      WorkingDir: "/work",
+      WorkingDir: launch.stdin ? "/work" : undefined,
       Env: [
         `PLAYGROUND_SERVICE_DIR=${spec.dir}`,
         `SERVICE_NAME=${spec.name}`,
@@ -280,9 +409,9 @@ export class Run implements RunHandle {
         ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       ],
       Labels: { ...labels, [SERVICE_LABEL]: spec.name },
-      OpenStdin: true,
-      StdinOnce: true,
-      AttachStdin: true,
+      OpenStdin: launch.stdin,
+      StdinOnce: launch.stdin,
+      AttachStdin: launch.stdin,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -291,7 +420,7 @@ export class Run implements RunHandle {
         NetworkMode: this.network!.name,
         PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
         ReadonlyRootfs: true,
-        Tmpfs: { "/tmp": tmpfsOptions, "/work": tmpfsOptions },
+        Tmpfs: launch.tmpfs,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
         Memory: this.limits.memoryBytes,
@@ -310,7 +439,7 @@ export class Run implements RunHandle {
     const stream = (await container.attach({
       stream: true,
       hijack: true,
-      stdin: true,
+      stdin: launch.stdin,
       stdout: true,
       stderr: true,
     })) as Duplex;
@@ -333,11 +462,11 @@ export class Run implements RunHandle {
 
   private pipeOutput(rt: ServiceRuntime, stream: Duplex): void {
     const demuxer = new FrameDemuxer();
-    const name = rt.spec.name;
     stream.on("data", (chunk: Buffer) => {
       for (const frame of demuxer.push(chunk)) {
         let data = frame.data;
-        if (frame.stream === "stdout") {
+        // Stage markers come from the sandbox image's runner; a learner's built image prints only its own output.
+        if (frame.stream === "stdout" && !rt.spec.build) {
           const { text, markers } = extractMarkers(data.toString("utf8"));
           for (const marker of markers) this.onMarker(rt, marker);
           if (markers.length === 0) data = frame.data;
@@ -347,19 +476,25 @@ export class Run implements RunHandle {
         if (rt.machine.stage === "building" && frame.stream === "stderr" && rt.buildOutput.length < 256 * 1024) {
           rt.buildOutput += data.toString("utf8");
         }
-        const { keep, justExceeded } = rt.budget.take(frame.stream, data);
-        if (keep.length) this.emit({ type: "log", service: name, stream: frame.stream, text: keep.toString("utf8") });
-        if (justExceeded) {
-          this.system(
-            `output truncated: ${name} wrote more than ${Math.round(this.limits.outputBytesPerStream / 1024)} KiB to ${frame.stream}; the rest is dropped (counted, not shown)`,
-            name,
-          );
-        }
+        this.output(rt, frame.stream, data);
       }
     });
     stream.on("error", () => {
       // The hijacked connection ends abruptly when the container is removed; the exit handler reports why.
     });
+  }
+
+  /** Forwards a service's output within its budget; past the budget the rest is counted and a notice shown once. */
+  private output(rt: ServiceRuntime, stream: "stdout" | "stderr", data: Buffer): void {
+    const name = rt.spec.name;
+    const { keep, justExceeded } = rt.budget.take(stream, data);
+    if (keep.length) this.emit({ type: "log", service: name, stream, text: keep.toString("utf8") });
+    if (justExceeded) {
+      this.system(
+        `output truncated: ${name} wrote more than ${Math.round(this.limits.outputBytesPerStream / 1024)} KiB to ${stream}; the rest is dropped (counted, not shown)`,
+        name,
+      );
+    }
   }
 
   private onMarker(rt: ServiceRuntime, marker: string): void {
@@ -483,6 +618,7 @@ export class Run implements RunHandle {
       // Yield once so `this.stopping` is set before the stage changes below can ask for another stop.
       await Promise.resolve();
       if (this.wallClock) clearTimeout(this.wallClock);
+      for (const rt of this.runtimes.values()) rt.buildAbort?.abort();
       // Only a service that got to serve gets a graceful stop; one still waiting for files or building is
       // killed at once (its PID 1 is a shell, which ignores SIGTERM, so a grace period would only be waited out).
       const graceful = new Set(
@@ -503,6 +639,12 @@ export class Run implements RunHandle {
           });
         }),
       );
+      for (const rt of this.runtimes.values()) {
+        if (!rt.builtTag) continue;
+        await removeBuiltImage(rt.builtTag).catch((err: unknown) =>
+          this.system(`could not remove the image ${rt.builtTag}: ${String(err)}`),
+        );
+      }
       if (this.network) {
         await removeIsolation(this.network.bridge);
         await removeNetwork(this.network.id);
@@ -512,6 +654,26 @@ export class Run implements RunHandle {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The labels a built image carries: the classic builder adds each as a step of its own (a container each), so only
+ * those the reaper needs (app, run, lesson, created-at, the server's pid).
+ */
+function builtImageLabels(all: Record<string, string>): Record<string, string> {
+  const keep = [APP_LABEL, RUN_LABEL, LESSON_LABEL, CREATED_LABEL, OWNER_PID_LABEL];
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k)));
+}
+
+/** "image built in 2.9 s: 6.0 MB (final stage from scratch); stage "build" from golang:1.26 was 1.14 GB, …" */
+function imageSizeLine(built: BuiltImage, seconds: number): string {
+  const head = `image built in ${seconds.toFixed(1)} s: ${formatBytes(built.bytes)} (final stage from ${built.final.base})`;
+  if (built.earlier.length === 0) return `${head}; a single stage, so everything in it ships with the image`;
+  const earlier = built.earlier.map((s) => {
+    const times = built.bytes > 0 ? `, ${Math.round(s.bytes / built.bytes)}× the final image` : "";
+    return `stage ${s.name ? `"${s.name}"` : "(unnamed)"} from ${s.base} was ${formatBytes(s.bytes)}${times}`;
+  });
+  return `${head}; ${earlier.join("; ")}, and none of it ships`;
 }
 
 async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {

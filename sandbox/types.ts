@@ -15,11 +15,20 @@ export interface Diagnostic {
   message: string;
 }
 
+/** One stage of a service's Dockerfile build and the size of the image it produced. */
+export interface ImageStageSize {
+  name?: string;
+  base: string;
+  bytes: number;
+}
+
 export type RunEvent =
   | { type: "stage"; service: string; stage: ServiceStage; detail?: string; at: number }
   | { type: "log"; service: string; stream: "stdout" | "stderr" | "system"; text: string }
   | { type: "diagnostics"; service: string; diagnostics: Diagnostic[] }
   | { type: "ports"; service: string; hostPort: number }
+  /** A service built from its Dockerfile: the image's size, and the sizes of the stages left behind. */
+  | { type: "image"; service: string; bytes: number; final: ImageStageSize; earlier: ImageStageSize[]; seconds: number }
   | { type: "queue"; position: number }
   | { type: "ended"; reason: RunEndReason; detail?: string };
 

@@ -8,8 +8,10 @@ if (!engine.ok) {
 }
 console.log(`Docker Engine ${engine.serverVersion} (API ${engine.apiVersion})`);
 const reaped = await reapOrphans();
-if (reaped.containers || reaped.networks) {
-  console.log(`removed ${reaped.containers} containers and ${reaped.networks} networks left by an earlier run`);
+if (reaped.containers || reaped.networks || reaped.images) {
+  console.log(
+    `removed ${reaped.containers} containers, ${reaped.networks} networks and ${reaped.images} images left by an earlier run`,
+  );
 }
 const started = Date.now();
 const tag = await ensureImage((line) => console.log(`  ${line}`));

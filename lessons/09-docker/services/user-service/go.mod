@@ -1,0 +1,3 @@
+module playground/docker/user-service
+
+go 1.25
