@@ -83,10 +83,11 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 CMD ["sh"]
 `;
 
-async function presentKey(name: string): Promise<string | undefined> {
+/** What the engine holds under a stand-in's name: nothing, the real image (not ours), or our stand-in's key. */
+async function present(name: string): Promise<{ ours: boolean; key?: string } | undefined> {
   try {
-    const info = await (await docker()).getImage(name).inspect();
-    return info.Config.Labels?.[BASE_KEY_LABEL];
+    const labels = (await (await docker()).getImage(name).inspect()).Config.Labels ?? {};
+    return { ours: labels[APP_LABEL] === APP_NAME, key: labels[BASE_KEY_LABEL] };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -152,7 +153,14 @@ export async function ensureBaseImages(
     },
   ];
   for (const recipe of recipes) {
-    if ((await presentKey(recipe.image.name)) === recipe.key) continue;
+    const existing = await present(recipe.image.name);
+    if (existing && !existing.ours) {
+      // An engine that can pull may hold the real image under this name: never retag over it.
+      onProgress(`using the engine's own ${recipe.image.name} image (not replaced by the playground's stand-in)`);
+      recipe.image.description = `this engine's own ${recipe.image.name} image`;
+      continue;
+    }
+    if (existing?.key === recipe.key) continue;
     onProgress(`building the local base image ${recipe.image.name}: ${recipe.image.description}`);
     const ctx = path.join(inputs.cacheRoot, `base-context-${process.pid}-${Date.now()}`);
     await mkdir(ctx, { recursive: true });
