@@ -3,7 +3,7 @@
 # Usage: scripts/install-system.sh [--with-browser]   (the browser is only needed by the end-to-end tests)
 set -euo pipefail
 
-MIN_GO_MINOR=25
+MIN_GO_MINOR=26
 packages=(docker.io busybox-static iptables ca-certificates tar curl protobuf-compiler libprotobuf-dev)
 # fonts-noto-cjk: the lessons are Chinese first; without a CJK font the browser draws empty boxes.
 [[ "${1:-}" == "--with-browser" ]] && packages+=(chromium fonts-noto-cjk)
