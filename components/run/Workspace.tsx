@@ -354,6 +354,15 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
           >
             <div className="terminals">
               <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
+                {/* First: with several services the last tabs scroll out of sight. */}
+                {showTraces && (
+                  <TracesTab
+                    lang={lang}
+                    selected={terminalTab === TRACES_TAB}
+                    traceCount={traceCount}
+                    onSelect={() => setTerminalTab(TRACES_TAB)}
+                  />
+                )}
                 {view.services.map((s) => (
                   <button
                     key={s.name}
@@ -368,14 +377,6 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
                     {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
                   </button>
                 ))}
-                {showTraces && (
-                  <TracesTab
-                    lang={lang}
-                    selected={terminalTab === TRACES_TAB}
-                    traceCount={traceCount}
-                    onSelect={() => setTerminalTab(TRACES_TAB)}
-                  />
-                )}
               </div>
               <div className="terminal-stack">
                 {view.services.map((s) => (

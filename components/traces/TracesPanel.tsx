@@ -1,6 +1,6 @@
 "use client";
 // The traces panel: recent traces of the run, and the selected one as a waterfall of its spans across services.
-import { Fragment, useMemo, useState } from "react";
+import { Fragment, useMemo, useState, type CSSProperties } from "react";
 import type { UiLang } from "@/lib/ui-text";
 import type { AttributeValue, SpanData } from "@/sandbox/types";
 import {
@@ -87,7 +87,7 @@ export function TracesPanel({ lang, spans, hasRun }: TracesPanelProps) {
           <div className="wf-axis" aria-hidden>
             <span />
             <span className="wf-ticks">
-              {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+              {[0, 0.5, 1].map((f) => (
                 <span key={f} style={{ left: `${f * 100}%` }}>
                   {formatDuration((selected.endUs - selected.startUs) * f)}
                 </span>
@@ -170,6 +170,7 @@ function SpanRow(props: { lang: UiLang; row: WaterfallRow; color: number; open: 
   // A bar never vanishes: a span of a few microseconds in a long trace still gets a sliver.
   const width = Math.max(row.width * 100, 0.4);
   const left = Math.min(row.offset * 100, 100 - width);
+  const labelPlace = durationLabelPlace(left, width);
   return (
     <button
       type="button"
@@ -199,12 +200,19 @@ function SpanRow(props: { lang: UiLang; row: WaterfallRow; color: number; open: 
           data-error={error || undefined}
           style={{ left: `${left}%`, width: `${width}%` }}
         />
-        <span className="wf-duration" style={{ left: `${Math.min(left + width, 88)}%` }}>
+        <span className="wf-duration" data-inside={labelPlace.inside || undefined} style={labelPlace.style}>
           {formatDuration(span.endUs - span.startUs)}
         </span>
       </span>
     </button>
   );
+}
+
+/** The duration goes after the bar if there is room, else before it, else inside its right end. */
+function durationLabelPlace(left: number, width: number): { style: CSSProperties; inside: boolean } {
+  if (left + width <= 72) return { style: { left: `${left + width}%` }, inside: false };
+  if (left >= 28) return { style: { right: `${100 - left}%` }, inside: false };
+  return { style: { right: `${100 - left - width}%` }, inside: true };
 }
 
 function SpanDetails({ lang, span, traceStartUs }: { lang: UiLang; span: SpanData; traceStartUs: number }) {

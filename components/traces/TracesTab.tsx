@@ -14,7 +14,6 @@ export function TracesTab(props: { lang: UiLang; selected: boolean; traceCount: 
       data-tab="traces"
       onClick={onSelect}
     >
-      <span aria-hidden>⧗</span>
       {tt(lang, "traces")}
       {traceCount > 0 && <span className="muted port">{traceCount}</span>}
     </button>
