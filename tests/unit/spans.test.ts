@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { nanosToMicros, parseSpanLine } from "../../sandbox/spans";
 import { appendSpans } from "../../lib/client-run-state";
+import { EventBatcher } from "../../lib/server-sessions";
 import type { RunEvent, SpanData } from "../../sandbox/types";
 
 // A line as sandbox/collector prints it for the backend's lookup span.
@@ -73,5 +74,23 @@ describe("appendSpans", () => {
   it("drops the oldest past the limit", () => {
     const out = appendSpans([s(1), s(2)], [ev(3), ev(4), ev(5)], 3);
     expect(out.map((x) => x.spanId.slice(-1))).toEqual(["3", "4", "5"]);
+  });
+});
+
+describe("span events on the socket", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("wait for the batch delay like log text, so a burst of spans is one message", async () => {
+    vi.useFakeTimers();
+    const sent: RunEvent[][] = [];
+    const batcher = new EventBatcher("r", (b) => sent.push(b.events), 25);
+    const span = parseSpanLine(JSON.stringify(line))!;
+    for (let i = 0; i < 3; i++) batcher.push({ type: "span", span });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(25);
+    expect(sent.map((b) => b.length)).toEqual([3]);
   });
 });
