@@ -1,5 +1,6 @@
 // What the page knows about the current run, folded from the engine's events; and how events read in a terminal.
-import type { Diagnostic, RunEndReason, RunEvent, ServiceStage, ServiceState } from "../sandbox/types";
+import type { Diagnostic, RunEndReason, RunEvent, ServiceStage, ServiceState, SpanData } from "../sandbox/types";
+import { MAX_SPANS_PER_RUN } from "../sandbox/limits";
 
 /** "idle": no run yet (or the page has not attached to one). */
 export type ServiceStatus = ServiceStage | "idle";
@@ -85,8 +86,19 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       };
     case "log":
     case "image":
+    case "span":
+      // Spans are kept apart (appendSpans): a page may hold thousands, and the view is copied on every event.
       return view;
   }
+}
+
+/** The spans of a batch of events appended to those the page has, the oldest dropped past the run's limit. */
+export function appendSpans(kept: SpanData[], events: RunEvent[], max = MAX_SPANS_PER_RUN): SpanData[] {
+  const fresh: SpanData[] = [];
+  for (const e of events) if (e.type === "span") fresh.push(e.span);
+  if (fresh.length === 0) return kept;
+  const all = kept.concat(fresh);
+  return all.length > max ? all.slice(all.length - max) : all;
 }
 
 export function isLive(view: RunView): boolean {

@@ -67,9 +67,9 @@ export class EventBatcher {
     if (this.closed) return;
     this.buffer.push(event);
     if (event.type === "log") this.bytes += event.text.length;
-    // Stage changes, the end and large output go out on the next turn; other log text waits for company.
+    // Stage changes, the end and large output go out on the next turn; other log text and spans wait for company.
     // Never synchronously: a replay happens inside subscribe(), before the ack that names the run.
-    const urgent = this.bytes >= this.maxBytes || event.type !== "log";
+    const urgent = this.bytes >= this.maxBytes || (event.type !== "log" && event.type !== "span");
     if (urgent && !this.urgent) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;

@@ -30,6 +30,17 @@ interface ToolList {
   go: { package: string; version: string }[];
   host: { binary: string; data?: string[] }[];
   scripts: string[];
+  /** Go programs of this repository (e.g. sandbox/collector), built from their own module. */
+  local?: { dir: string; binary: string }[];
+}
+
+/** The files of a Go module that decide what it builds to. */
+const GO_SOURCE = /(^|\/)(go\.mod|go\.sum|[^/]+\.go)$/;
+
+async function hashGoSources(hash: ReturnType<typeof createHash>, dir: string): Promise<void> {
+  for (const f of (await readdir(dir, { recursive: true })).map(String).sort()) {
+    if (GO_SOURCE.test(f)) hash.update(f).update(await readFile(path.join(dir, f)));
+  }
 }
 
 interface ImageInputs {
@@ -68,15 +79,17 @@ export function imageInputs(): Promise<ImageInputs> {
     const hash = createHash("sha256");
     for (const tool of tools.host) hash.update(tool.binary).update(await readFile(tool.binary));
     for (const script of tools.scripts) hash.update(script).update(await readFile(path.resolve(script)));
+    for (const tool of tools.local ?? []) {
+      hash.update(tool.binary);
+      await hashGoSources(hash, path.resolve(tool.dir));
+    }
     for (const name of (await readdir(IMAGE_SOURCES)).sort()) {
       hash.update(name).update(await readFile(path.join(IMAGE_SOURCES, name)));
     }
     hash.update(goVersion).update(await readFile(BUSYBOX));
     for (const m of modules) {
       hash.update(m.rel);
-      for (const f of (await readdir(m.abs, { recursive: true })).map(String).sort()) {
-        if (/(^|\/)(go\.mod|go\.sum|[^/]+\.go)$/.test(f)) hash.update(f).update(await readFile(path.join(m.abs, f)));
-      }
+      await hashGoSources(hash, m.abs);
     }
     return { goroot, goVersion, modules, tools, tag: `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}` };
   })();
@@ -179,6 +192,20 @@ async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line
       });
     }
     await copyFile(path.join(cached, name), path.join(bin, name));
+  }
+  for (const tool of inputs.tools.local ?? []) {
+    // Built fresh each image build (the host's build cache makes it quick); static, like every tool here.
+    onProgress(`building ${tool.binary} from ${tool.dir}`);
+    await run("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", path.join(bin, tool.binary), "."], {
+      cwd: path.resolve(tool.dir),
+      env: {
+        ...process.env,
+        CGO_ENABLED: "0",
+        GOFLAGS: "-modcacherw",
+        GOTOOLCHAIN: "local",
+        GOMODCACHE: path.join(CACHE_ROOT, "gomodcache"),
+      },
+    });
   }
   for (const tool of inputs.tools.host) {
     onProgress(`copying ${tool.binary} with its libraries`);

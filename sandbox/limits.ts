@@ -36,3 +36,5 @@ export const MAX_FILE_BYTES = 256 * 1024;
 export const MAX_FILES = 50;
 /** Response bodies shown in the request panel are cut here; the rest is counted, not kept. */
 export const MAX_RESPONSE_BODY_BYTES = 256 * 1024;
+/** Spans a run keeps for replay to a reloaded page (and a page keeps to draw); past it the oldest are dropped. */
+export const MAX_SPANS_PER_RUN = 5000;

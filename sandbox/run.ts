@@ -2,6 +2,7 @@
 // the service, its output streamed as events, its stage tracked, and everything removed on stop.
 import type Docker from "dockerode";
 import { connect as connectHttp2 } from "node:http2";
+import { StringDecoder } from "node:string_decoder";
 import type { Duplex } from "node:stream";
 import { docker, isNotFound } from "./docker";
 import { parseGoDiagnostics } from "./diagnostics";
@@ -12,10 +13,11 @@ import { SandboxError } from "./errors";
 import { packFiles } from "./files";
 import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
-import { MAX_RESPONSE_BODY_BYTES } from "./limits";
+import { MAX_RESPONSE_BODY_BYTES, MAX_SPANS_PER_RUN } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { StageMachine, isFinal } from "./stages";
-import { extractMarkers, FrameDemuxer, OutputBudget } from "./streams";
+import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
+import { parseSpanLine, SPAN_MARKER } from "./spans";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -62,11 +64,14 @@ interface ServiceRuntime {
   /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
   builtTag?: string;
   buildAbort?: AbortController;
+  /** Span lines that could not be read; reported once. */
+  badSpanLines: number;
 }
 
 export class Run implements RunHandle {
   private readonly history: RunEvent[] = [];
   private historyLogBytes = 0;
+  private historySpans = 0;
   private readonly listeners = new Set<(e: RunEvent) => void>();
   private readonly runtimes = new Map<string, ServiceRuntime>();
   private network?: { id: string; name: string; bridge: string };
@@ -94,6 +99,7 @@ export class Run implements RunHandle {
         buildOutput: "",
         budget: new OutputBudget(limits.outputBytesPerStream),
         startedAt: 0,
+        badSpanLines: 0,
       });
     }
   }
@@ -122,6 +128,8 @@ export class Run implements RunHandle {
     if (event.type === "log") {
       this.historyLogBytes += event.text.length;
       if (this.historyLogBytes > HISTORY_LOG_BYTES) this.trimHistory();
+    } else if (event.type === "span" && ++this.historySpans > MAX_SPANS_PER_RUN) {
+      this.trimSpans();
     }
     for (const listener of this.listeners) {
       try {
@@ -141,6 +149,19 @@ export class Run implements RunHandle {
         this.history.splice(i, 1);
       } else i++;
     }
+  }
+
+  /** Drops the oldest tenth of the kept spans at once, so a steady stream of spans does not splice every time. */
+  private trimSpans(): void {
+    let drop = this.historySpans - Math.floor(MAX_SPANS_PER_RUN * 0.9);
+    const kept: RunEvent[] = [];
+    for (const e of this.history) {
+      if (e.type === "span" && drop > 0) drop--;
+      else kept.push(e);
+    }
+    this.history.length = 0;
+    this.history.push(...kept);
+    this.historySpans = Math.floor(MAX_SPANS_PER_RUN * 0.9);
   }
 
   system(text: string, service = "*"): void {
@@ -462,15 +483,17 @@ export class Run implements RunHandle {
 
   private pipeOutput(rt: ServiceRuntime, stream: Duplex): void {
     const demuxer = new FrameDemuxer();
+    // stdout is read as text across frames: a frame may end inside a UTF-8 character or inside a marker line.
+    const stdoutText = new StringDecoder("utf8");
+    const splitter = new MarkerSplitter();
     stream.on("data", (chunk: Buffer) => {
       for (const frame of demuxer.push(chunk)) {
         let data = frame.data;
         // Stage markers come from the sandbox image's runner; a learner's built image prints only its own output.
         if (frame.stream === "stdout" && !rt.spec.build) {
-          const { text, markers } = extractMarkers(data.toString("utf8"));
+          const { text, markers } = splitter.push(stdoutText.write(frame.data));
           for (const marker of markers) this.onMarker(rt, marker);
-          if (markers.length === 0) data = frame.data;
-          else data = Buffer.from(text, "utf8");
+          data = Buffer.from(text, "utf8");
         }
         if (data.length === 0) continue;
         if (rt.machine.stage === "building" && frame.stream === "stderr" && rt.buildOutput.length < 256 * 1024) {
@@ -514,6 +537,10 @@ export class Run implements RunHandle {
       this.setStage(rt, "failed", "build failed");
     } else if (word === "failed") {
       this.setStage(rt, "failed", detail);
+    } else if (word === SPAN_MARKER) {
+      const span = detail ? parseSpanLine(detail) : null;
+      if (span) this.emit({ type: "span", span });
+      else if (rt.badSpanLines++ === 0) this.system("a span line could not be read and was skipped", rt.spec.name);
     }
   }
 

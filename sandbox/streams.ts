@@ -52,6 +52,32 @@ export function extractMarkers(text: string): SplitOutput {
   return { text: kept.join("\n"), markers };
 }
 
+/** Longest marker line held back while its end has not arrived; a longer one is passed on as plain text. */
+export const MAX_MARKER_LINE_BYTES = 256 * 1024;
+
+/**
+ * extractMarkers for a stream: Docker's frames cut output wherever the pipe did, so a marker line (a span line is
+ * a few kilobytes) may arrive in pieces. An unfinished last line that is, or may become, a marker is held back
+ * until its newline comes; any other text passes at once, so a prompt without a newline still shows.
+ */
+export class MarkerSplitter {
+  private carry = "";
+
+  push(chunk: string): SplitOutput {
+    const input = this.carry + chunk;
+    this.carry = "";
+    const cut = input.lastIndexOf("\n") + 1;
+    const tail = input.slice(cut);
+    const mayBeMarker = tail.startsWith(MARKER_PREFIX) || (tail !== "" && MARKER_PREFIX.startsWith(tail));
+    if (mayBeMarker && tail.length <= MAX_MARKER_LINE_BYTES) {
+      this.carry = tail;
+      return extractMarkers(input.slice(0, cut));
+    }
+    const done = extractMarkers(input.slice(0, cut));
+    return { text: done.text + tail, markers: done.markers };
+  }
+}
+
 /**
  * Output allowed per stream; past it, output is counted and dropped. The first refusal returns `justExceeded`
  * so the caller prints one visible notice instead of silently losing lines.

@@ -22,6 +22,37 @@ export interface ImageStageSize {
   bytes: number;
 }
 
+/** An attribute value as the collector prints it (OTLP's AnyValue, flattened to JSON). */
+export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+
+export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer" | "unspecified";
+
+export interface SpanEventData {
+  name: string;
+  /** Unix time in microseconds. */
+  timeUs: number;
+  attributes: Record<string, AttributeValue>;
+}
+
+/** One finished span, as a service of the run exported it to the lesson's collector (see sandbox/spans.ts). */
+export interface SpanData {
+  traceId: string; // 32 hex digits
+  spanId: string; // 16 hex digits
+  parentSpanId?: string;
+  /** The resource's service.name. */
+  service: string;
+  /** The instrumentation scope that made the span (e.g. otelhttp). */
+  scope?: string;
+  name: string;
+  kind: SpanKind;
+  /** Unix time in microseconds: exact in a JavaScript number, which nanoseconds since 1970 are not. */
+  startUs: number;
+  endUs: number;
+  status: { code: "unset" | "ok" | "error"; message?: string };
+  attributes: Record<string, AttributeValue>;
+  events: SpanEventData[];
+}
+
 export type RunEvent =
   | { type: "stage"; service: string; stage: ServiceStage; detail?: string; at: number }
   | { type: "log"; service: string; stream: "stdout" | "stderr" | "system"; text: string }
@@ -30,6 +61,7 @@ export type RunEvent =
   /** A service built from its Dockerfile: the image's size, and the sizes of the stages left behind. */
   | { type: "image"; service: string; bytes: number; final: ImageStageSize; earlier: ImageStageSize[]; seconds: number }
   | { type: "queue"; position: number }
+  | { type: "span"; span: SpanData }
   | { type: "ended"; reason: RunEndReason; detail?: string };
 
 export type RunEndReason = "stopped" | "timeout" | "failed" | "engine-error";

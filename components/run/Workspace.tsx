@@ -7,6 +7,7 @@ import { usePref } from "@/lib/client-prefs";
 import { clearEdits, loadEdits, saveEdits } from "@/lib/client-storage";
 import { tabLabels, tabOrder } from "@/lib/client-files";
 import {
+  appendSpans,
   applyEvent,
   diagnosticsByFile,
   idleView,
@@ -19,8 +20,11 @@ import { TerminalBus } from "@/lib/client-terminal-bus";
 import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
 import type { RequestSpec } from "@/lib/lesson-schema";
 import { t, type UiKey } from "@/lib/ui-text";
-import type { LessonFiles } from "@/sandbox/types";
+import type { LessonFiles, SpanData } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
+import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
+import { TracesTab } from "@/components/traces/TracesTab";
+import { groupTraces } from "@/components/traces/trace-model";
 import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
 
@@ -41,9 +45,11 @@ export interface WorkspaceProps {
   openFiles: string[];
   services: { name: string; protocol: "http" | "grpc" }[];
   requests: RequestSpec[];
+  /** The lesson runs a trace collector: the Traces tab is there before the first span. */
+  traces?: boolean;
 }
 
-export function Workspace({ slug, originals, openFiles, services, requests }: WorkspaceProps) {
+export function Workspace({ slug, originals, openFiles, services, requests, traces }: WorkspaceProps) {
   const lang = usePref("lang");
   const theme = usePref("theme");
   const server = useServerState();
@@ -55,6 +61,7 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
   const [revision, setRevision] = useState(0);
   const [active, setActive] = useState(paths[0] ?? "");
   const [view, setView] = useState<RunView>(() => idleView(services));
+  const [spans, setSpans] = useState<SpanData[]>([]);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
   const [terminalTab, setTerminalTab] = useState(services[0]?.name ?? "");
@@ -90,6 +97,7 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
       runId.current = run.runId;
       ended.current = null;
       bus.reset();
+      setSpans([]);
       setView((v) => runStarted(v, run.runId, run.services));
     },
     [bus],
@@ -110,6 +118,7 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
         if (out) bus.write(out.service, out.text);
       }
       setView((v) => events.reduce(applyEvent, v));
+      setSpans((s) => appendSpans(s, events));
     };
     const attach = async () => {
       try {
@@ -212,6 +221,8 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
   const engineDown = engine?.state === "unreachable";
   const modified = (p: string) => files[p] !== originals[p];
   const anyModified = paths.some(modified);
+  const showTraces = traces === true || spans.length > 0;
+  const traceCount = useMemo(() => (showTraces ? groupTraces(spans).length : 0), [showTraces, spans]);
 
   return (
     <section className="workspace" aria-label="Workspace">
@@ -343,6 +354,15 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
           >
             <div className="terminals">
               <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
+                {/* First: with several services the last tabs scroll out of sight. */}
+                {showTraces && (
+                  <TracesTab
+                    lang={lang}
+                    selected={terminalTab === TRACES_TAB}
+                    traceCount={traceCount}
+                    onSelect={() => setTerminalTab(TRACES_TAB)}
+                  />
+                )}
                 {view.services.map((s) => (
                   <button
                     key={s.name}
@@ -369,7 +389,14 @@ export function Workspace({ slug, originals, openFiles, services, requests }: Wo
                     <TerminalPane bus={bus} service={s.name} theme={theme} label={`${s.name} output`} />
                   </div>
                 ))}
-                {view.runId === null && <p className="terminal-empty muted">{t(lang, "pressRun")}</p>}
+                {showTraces && (
+                  <div className="terminal-slot" data-active={terminalTab === TRACES_TAB} data-service={TRACES_TAB}>
+                    <TracesPanel lang={lang} spans={spans} hasRun={view.runId !== null} />
+                  </div>
+                )}
+                {view.runId === null && terminalTab !== TRACES_TAB && (
+                  <p className="terminal-empty muted">{t(lang, "pressRun")}</p>
+                )}
               </div>
             </div>
             <Splitter

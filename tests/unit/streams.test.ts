@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { extractMarkers, FrameDemuxer, OutputBudget } from "../../sandbox/streams";
+import {
+  extractMarkers,
+  FrameDemuxer,
+  MarkerSplitter,
+  MAX_MARKER_LINE_BYTES,
+  OutputBudget,
+} from "../../sandbox/streams";
 
 function frame(type: number, text: string): Buffer {
   const body = Buffer.from(text);
@@ -59,5 +65,34 @@ describe("output budget", () => {
     b.take("stdout", Buffer.from("1234"));
     expect(b.take("stdout", Buffer.from("5")).justExceeded).toBe(true);
     expect(b.take("stdout", Buffer.from("6")).justExceeded).toBe(false);
+  });
+});
+
+describe("marker splitter", () => {
+  const span = `@@playground:span {"name":"${"x".repeat(5000)}"}`;
+
+  it("reassembles a marker line cut anywhere, and never shows it", () => {
+    const all = `before\n${span}\nafter\n`;
+    for (const cut of [1, 7, 8, 10, 20, 3000, all.length - 8, all.length - 7, all.length - 1]) {
+      const s = new MarkerSplitter();
+      const a = s.push(all.slice(0, cut));
+      const b = s.push(all.slice(cut));
+      expect(a.text + b.text).toBe("before\nafter\n");
+      expect([...a.markers, ...b.markers]).toEqual([span.slice("@@playground:".length)]);
+    }
+  });
+
+  it("passes other unfinished lines at once", () => {
+    const s = new MarkerSplitter();
+    expect(s.push("prompt> ")).toEqual({ text: "prompt> ", markers: [] });
+    expect(s.push("@@play")).toEqual({ text: "", markers: [] });
+    expect(s.push("ful\n")).toEqual({ text: "@@playful\n", markers: [] });
+  });
+
+  it("gives up holding a marker line longer than the limit", () => {
+    const s = new MarkerSplitter();
+    const huge = `@@playground:span ${"y".repeat(MAX_MARKER_LINE_BYTES)}`;
+    expect(s.push(huge).text).toBe(huge);
+    expect(s.push("\nnext\n")).toEqual({ text: "\nnext\n", markers: [] });
   });
 });

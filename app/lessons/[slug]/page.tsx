@@ -92,6 +92,7 @@ export default async function LessonPage({ params }: Params) {
                 openFiles={manifest.openFiles}
                 services={manifest.services.map((s) => ({ name: s.name, protocol: s.protocol }))}
                 requests={manifest.requests}
+                traces={manifest.services.some((s) => s.command?.[0] === "playground-collector")}
               />
             }
           />
