@@ -225,10 +225,14 @@ async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line
       onProgress(`building tools with ${script} (cached afterwards)`);
       await rm(out, { recursive: true, force: true });
       await mkdir(path.join(out, "bin"), { recursive: true });
-      await run("bash", [path.resolve(script)], {
-        env: { ...process.env, OUT: out, GOMODCACHE: path.join(CACHE_ROOT, "gomodcache"), GOFLAGS: "-modcacherw" },
+      const { stdout } = await run("bash", [path.resolve(script)], {
+        // A module cache of the scripts' own: what they build from (e.g. Consul's large dependency tree) must not
+        // join the lessons' module cache, which is copied into the image. -modcacherw keeps both deletable.
+        env: { ...process.env, OUT: out, GOMODCACHE: path.join(toolCache, "gomodcache"), GOFLAGS: "-modcacherw" },
         maxBuffer: 64 * 1024 * 1024,
       });
+      // The script's own summary (what it fetched, how long the build took); go's download chatter is on stderr.
+      for (const line of stdout.split("\n")) if (line.trim()) onProgress(line.trim());
       await writeFile(path.join(out, "done"), new Date().toISOString());
     }
     for (const name of await readdir(path.join(out, "bin"))) {
