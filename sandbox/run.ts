@@ -13,6 +13,7 @@ import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { StageMachine, isFinal } from "./stages";
 import { extractMarkers, FrameDemuxer, OutputBudget } from "./streams";
+import { RunHistory } from "./history";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -26,8 +27,6 @@ import type {
 } from "./types";
 import type { ServiceSpec } from "../lib/lesson-schema";
 
-/** Log bytes kept for replay to a listener that attaches late (a reloaded page). */
-const HISTORY_LOG_BYTES = 1024 * 1024;
 const HEALTH_POLL_MS = 40;
 /** Seconds between SIGTERM and SIGKILL when a run stops: long enough for a graceful shutdown to log. */
 const STOP_GRACE_SECONDS = 2;
@@ -46,8 +45,8 @@ interface ServiceRuntime {
 }
 
 export class Run implements RunHandle {
-  private readonly history: RunEvent[] = [];
-  private historyLogBytes = 0;
+  /** What a listener that attaches late (a reloaded page) is replayed: bounded per service. */
+  private readonly history = new RunHistory();
   private readonly listeners = new Set<(e: RunEvent) => void>();
   private readonly runtimes = new Map<string, ServiceRuntime>();
   private network?: { id: string; name: string; bridge: string };
@@ -93,34 +92,19 @@ export class Run implements RunHandle {
   }
 
   subscribe(listener: (event: RunEvent) => void): () => void {
-    for (const event of this.history) listener(event);
+    for (const event of this.history.replay()) listener(event);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private emit(event: RunEvent): void {
     this.history.push(event);
-    if (event.type === "log") {
-      this.historyLogBytes += event.text.length;
-      if (this.historyLogBytes > HISTORY_LOG_BYTES) this.trimHistory();
-    }
     for (const listener of this.listeners) {
       try {
         listener(event);
       } catch {
         // A broken listener (a closed socket) must not stop the run or other listeners.
       }
-    }
-  }
-
-  private trimHistory(): void {
-    let i = 0;
-    while (this.historyLogBytes > HISTORY_LOG_BYTES / 2 && i < this.history.length) {
-      const e = this.history[i];
-      if (e.type === "log") {
-        this.historyLogBytes -= e.text.length;
-        this.history.splice(i, 1);
-      } else i++;
     }
   }
 
