@@ -257,7 +257,7 @@ export function RequestPanel({ lang, slug, services, presets, send }: RequestPan
             disabled={!target?.hostPort || grpc}
             title={t(lang, "copyCurlHint")}
           >
-            curl
+            <span aria-hidden>$</span>curl
           </button>
         </div>
         {grpc && <p className="request-note">{t(lang, "grpcOnly")}</p>}

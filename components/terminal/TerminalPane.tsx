@@ -63,6 +63,8 @@ declare global {
   interface Window {
     /** For the end-to-end test: the text each pane shows, read from xterm's buffer (key: service, or "*all"). */
     __playgroundTerminals?: Record<string, () => string>;
+    /** For the end-to-end test and the benchmark: lines each pane's terminal has written so far. */
+    __playgroundLines?: Record<string, number>;
   }
 }
 
@@ -193,13 +195,17 @@ export default function TerminalPane({ bus, channel, theme, lang, label }: Termi
       terminal.scrollToBottom();
     };
 
+    const lines = (window.__playgroundLines ??= {});
+    lines[channel] = 0;
     const write = (text: string, written: () => void) => {
+      const n = countNewlines(text);
       terminal.write(text, () => {
         written();
+        lines[channel] += n;
         if (pin) holdView();
       });
       if (pin) {
-        newLines += countNewlines(text);
+        newLines += n;
         countFrame ||= requestAnimationFrame(showCount);
       }
     };
