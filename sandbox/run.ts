@@ -40,6 +40,8 @@ interface ServiceRuntime {
   hostPort?: number;
   detail?: string;
   buildOutput: string;
+  /** The build failed: compiler output that still arrives (see pipeOutput) updates the diagnostics. */
+  buildFailed?: boolean;
   budget: OutputBudget;
   startedAt: number;
 }
@@ -328,8 +330,15 @@ export class Run implements RunHandle {
           else data = Buffer.from(text, "utf8");
         }
         if (data.length === 0) continue;
-        if (rt.machine.stage === "building" && frame.stream === "stderr" && rt.buildOutput.length < 256 * 1024) {
+        // The compiler's messages (stderr) and the build-failed marker (stdout) travel on two pipes whose order the
+        // engine does not keep: messages read after the marker still count, and update the diagnostics.
+        if (
+          (rt.machine.stage === "building" || rt.buildFailed) &&
+          frame.stream === "stderr" &&
+          rt.buildOutput.length < 256 * 1024
+        ) {
           rt.buildOutput += data.toString("utf8");
+          if (rt.buildFailed) this.emitBuildDiagnostics(rt);
         }
         const { keep, justExceeded } = rt.budget.take(frame.stream, data);
         if (keep.length) this.emit({ type: "log", service: name, stream: frame.stream, text: keep.toString("utf8") });
@@ -358,12 +367,17 @@ export class Run implements RunHandle {
       this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics: [] });
       void this.pollUntilUp(rt);
     } else if (word === "build-failed") {
-      const diagnostics = parseGoDiagnostics(rt.buildOutput, rt.spec.name, rt.spec.dir);
-      this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics });
+      rt.buildFailed = true;
+      this.emitBuildDiagnostics(rt);
       this.setStage(rt, "failed", "build failed");
     } else if (word === "failed") {
       this.setStage(rt, "failed", detail);
     }
+  }
+
+  private emitBuildDiagnostics(rt: ServiceRuntime): void {
+    const diagnostics = parseGoDiagnostics(rt.buildOutput, rt.spec.name, rt.spec.dir);
+    this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics });
   }
 
   /** Waits for the service to answer on its published port (its health path, or a TCP-level answer). */
