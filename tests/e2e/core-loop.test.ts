@@ -2,6 +2,7 @@
 // read → Run → logs → request → edit → Run → compiler error as a marker → reload keeps edits → Reset → Stop.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -306,6 +307,16 @@ describe("core loop in Chromium", () => {
     const lines = all.split("\n").filter((l) => l.trim() !== "");
     for (const l of lines) expect(l).toMatch(/^(monolith|user-service|run)\s*│ /);
     await shot(page, "10-all-services.png");
+
+    // The run's logs as a text file: the same interleaved lines, without colours.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: /Logs/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${LESSON}-[0-9a-f]+-logs\\.txt$`));
+    const file = await readFile(await download.path(), "utf8");
+    expect(file).toMatch(/^monolith\s+│ .*listening on :8080/m);
+    expect(file).not.toContain("\x1b[");
   });
 
   it("search finds a line in the pane, and pausing counts the lines that wait", async () => {
@@ -514,6 +525,13 @@ describe("core loop in Chromium", () => {
     await shot(page, "12-flood.png");
     // The service still answers while and after it floods.
     expect(await sendRequest(page, "user-service", "GET", "/users")).toContain("张三");
+
+    // A reload re-attaches and shows the recent lines the server kept, saying how many earlier ones it did not.
+    await page.reload();
+    const replayed = await waitForTerminal(page, "user-service", /earlier lines of output are not kept/, 20_000);
+    const notKept = Number(/… (\d+) earlier lines of output are not kept/.exec(replayed)?.[1]);
+    expect(notKept).toBeGreaterThan(0);
+    await waitForTerminal(page, "user-service", /GET \/users -> 200/, 20_000);
   });
 
   it("Stop removes the run's containers within seconds", async () => {
