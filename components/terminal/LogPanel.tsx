@@ -36,32 +36,34 @@ export function LogPanel({ bus, lang, theme, slug, runId, services, active, onSe
   const panes = [ALL_PANE, ...services.map((s) => s.name)];
   return (
     <div className="terminals">
-      <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={active === ALL_PANE}
-          className="terminal-tab terminal-tab-all"
-          onClick={() => onSelect(ALL_PANE)}
-        >
-          <span aria-hidden>≡</span>
-          {t(lang, "allServices")}
-        </button>
-        {services.map((s) => (
+      <div className="terminal-bar">
+        <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
           <button
-            key={s.name}
             type="button"
             role="tab"
-            aria-selected={s.name === active}
-            className={`terminal-tab stage-${s.stage}`}
-            onClick={() => onSelect(s.name)}
+            aria-selected={active === ALL_PANE}
+            className="terminal-tab terminal-tab-all"
+            onClick={() => onSelect(ALL_PANE)}
           >
-            <span className="dot" aria-hidden />
-            {s.name}
-            {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
+            <span aria-hidden>≡</span>
+            {t(lang, "allServices")}
           </button>
-        ))}
-        <span className="terminal-tabs-fill" />
+          {services.map((s) => (
+            <button
+              key={s.name}
+              type="button"
+              role="tab"
+              aria-selected={s.name === active}
+              className={`terminal-tab stage-${s.stage}`}
+              onClick={() => onSelect(s.name)}
+            >
+              <span className="dot" aria-hidden />
+              {s.name}
+              {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
+            </button>
+          ))}
+        </div>
+        {/* Outside the scrolling tab list, so it stays in view however many services there are. */}
         <button
           type="button"
           className="terminal-download"

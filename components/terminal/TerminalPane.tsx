@@ -1,7 +1,7 @@
 "use client";
 // One pane of output in an xterm.js terminal (a service, or all of them): replays what the bus holds, then follows
 // it, with follow/pause, search and clear. Browser only.
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
 import { Terminal, type IMarker, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
@@ -120,8 +120,9 @@ export default function TerminalPane({ bus, channel, theme, lang, label }: Termi
   const [waiting, setWaiting] = useState(0);
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<{ index: number; count: number } | null>(null);
+  const onDropChange = useCallback((l: () => void) => bus.onChange(l), [bus]);
   const dropped = useSyncExternalStore(
-    (l) => bus.onChange(l),
+    onDropChange,
     () => bus.droppedCount(channel),
     () => 0,
   );
