@@ -17,6 +17,7 @@ import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessio
 import {
   IMAGE_PROGRESS_BACKLOG,
   MAX_MESSAGE_BYTES,
+  ackPayload,
   attachPayload,
   clientIdSchema,
   describeInvalid,
@@ -227,6 +228,12 @@ io.on("connection", (rawSocket) => {
   handle(socket, "run:request", requestPayload, async (payload) => ({
     response: await sessions.request(clientId, payload),
   }));
+
+  // Flow control: no answer, and a malformed ack is ignored (it can only slow this tab's own output).
+  socket.on("run:ack", (payload) => {
+    const parsed = ackPayload.safeParse(payload);
+    if (parsed.success) sessions.ack(clientId, socket.id, parsed.data.runId, parsed.data.bytes);
+  });
 
   socket.on("disconnect", () => sessions.disconnect(clientId, socket.id));
 });

@@ -64,9 +64,10 @@ export function useServerState(): ServerState {
   );
 }
 
-type AckAnswer<E extends keyof ClientToServerEvents> = Parameters<
-  Parameters<ClientToServerEvents[E]>[1]
->[0] extends infer A
+/** Events that answer through an ack (all but the flow-control ack, which is fire-and-forget). */
+export type CallEvent = Exclude<keyof ClientToServerEvents, "run:ack">;
+
+type AckAnswer<E extends CallEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends infer A
   ? Exclude<A, { error: ProtocolError }>
   : never;
 
@@ -77,7 +78,7 @@ export class CallError extends Error {
 }
 
 /** Emits an event and waits for its ack; an `{ error }` answer or a timeout rejects with a CallError. */
-export async function call<E extends keyof ClientToServerEvents>(
+export async function call<E extends CallEvent>(
   event: E,
   payload: Parameters<ClientToServerEvents[E]>[0],
   timeoutMs: number,

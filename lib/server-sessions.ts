@@ -1,11 +1,13 @@
 // Which browser follows which run: one live run per client, re-attach after a reload, stop after a grace period.
 import type { HttpResponseSummary, RunEvent, RunHandle } from "../sandbox/types";
+import { FlowWindow, LineDropCounter } from "./flow-control";
 import {
   EVENT_BATCH_BYTES,
   EVENT_BATCH_MS,
   RECONNECT_GRACE_MS,
   type ProtocolError,
   type RequestPayload,
+  type RunEventsBatch,
   type RunInfo,
 } from "./socket-protocol";
 
@@ -18,7 +20,7 @@ export interface RunEngine {
 /** One browser tab's socket, as far as runs are concerned. */
 export interface Follower {
   readonly id: string;
-  send(batch: { runId: string; events: RunEvent[] }): void;
+  send(batch: RunEventsBatch): void;
 }
 
 export class ProtocolFailure extends Error {
@@ -48,28 +50,53 @@ export function coalesceEvents(events: RunEvent[]): RunEvent[] {
   return out;
 }
 
-/** Buffers one follower's events of one run and sends them in batches (every few ms, or sooner when large). */
+/**
+ * Buffers one follower's events of one run and sends them in batches (every few ms, or sooner when large), with
+ * flow control: live log text stops going to a follower whose unacknowledged text passes the high watermark; what
+ * is dropped meanwhile is counted in lines and reported with the next batch. Memory stays bounded either way.
+ */
 export class EventBatcher {
   private buffer: RunEvent[] = [];
   private bytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private urgent = false;
+  readonly window: FlowWindow;
+  private readonly drops = new LineDropCounter();
+  private dropsPending = false;
 
   constructor(
     private readonly runId: string,
-    private readonly send: (batch: { runId: string; events: RunEvent[] }) => void,
+    private readonly send: (batch: RunEventsBatch) => void,
     private readonly delayMs = EVENT_BATCH_MS,
     private readonly maxBytes = EVENT_BATCH_BYTES,
-  ) {}
+    window?: FlowWindow,
+  ) {
+    this.window = window ?? new FlowWindow();
+  }
 
-  push(event: RunEvent): void {
+  /** `live` is false for the replay of a run's (bounded) past, which is never dropped. */
+  push(event: RunEvent, live = true): void {
     if (this.closed) return;
+    if (event.type === "log" && live) {
+      if (!this.window.admit(this.bytes, event.text.length)) {
+        this.drops.drop(event.service, event.stream, event.text);
+        this.dropsPending = true;
+        return;
+      }
+      const text = this.drops.keep(event.service, event.stream, event.text);
+      if (text === "") return;
+      if (text !== event.text) event = { ...event, text };
+    }
     this.buffer.push(event);
     if (event.type === "log") this.bytes += event.text.length;
     // Stage changes, the end and large output go out on the next turn; other log text and spans wait for company.
     // Never synchronously: a replay happens inside subscribe(), before the ack that names the run.
     const urgent = this.bytes >= this.maxBytes || (event.type !== "log" && event.type !== "span");
+    this.schedule(urgent);
+  }
+
+  private schedule(urgent: boolean): void {
     if (urgent && !this.urgent) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
@@ -78,15 +105,26 @@ export class EventBatcher {
     this.timer ??= setTimeout(() => this.flush(), this.urgent ? 0 : this.delayMs);
   }
 
+  /** The browser wrote `bytes` of log text; once it has caught up, the count of dropped lines goes out. */
+  acked(bytes: number): void {
+    this.window.acked(bytes);
+    if (this.dropsPending && !this.closed && this.window.admit(this.bytes, 0)) this.schedule(false);
+  }
+
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.urgent = false;
-    if (this.buffer.length === 0) return;
+    // The count goes out only when text flows again, so the notice stands where the lines are missing.
+    const dropped = this.dropsPending && !this.window.isBehind ? this.drops.take() : undefined;
+    if (dropped) this.dropsPending = false;
+    if (this.buffer.length === 0 && !dropped) return;
     const events = coalesceEvents(this.buffer);
+    const bytes = this.bytes;
     this.buffer = [];
     this.bytes = 0;
-    this.send({ runId: this.runId, events });
+    this.window.sent(bytes);
+    this.send(dropped ? { runId: this.runId, events, bytes, dropped } : { runId: this.runId, events, bytes });
   }
 
   close(): void {
@@ -216,6 +254,12 @@ export class RunSessions {
     });
   }
 
+  /** A tab has written `bytes` of the run's log text into its terminals. */
+  ack(clientId: string, followerId: string, runId: string, bytes: number): void {
+    const sub = this.sessions.get(clientId)?.subscriptions.get(followerId);
+    if (sub?.runId === runId) sub.batcher.acked(bytes);
+  }
+
   async request(clientId: string, payload: RequestPayload): Promise<HttpResponseSummary> {
     const session = this.sessions.get(clientId);
     const run = session?.runId === payload.runId ? this.engine.getRun(payload.runId) : undefined;
@@ -242,8 +286,11 @@ export class RunSessions {
   private follow(session: ClientSession, follower: Follower, run: RunHandle): void {
     this.unfollow(session, follower.id);
     const batcher = new EventBatcher(run.id, (batch) => follower.send(batch));
-    // subscribe() replays the run's past events synchronously; the batcher sends them after the ack.
-    const unsubscribe = run.subscribe((event) => batcher.push(event));
+    // subscribe() replays the run's past events synchronously; the batcher sends them after the ack. The replay is
+    // bounded by the run's history, so it is never dropped, even to a tab that is already behind.
+    let replaying = true;
+    const unsubscribe = run.subscribe((event) => batcher.push(event, !replaying));
+    replaying = false;
     session.subscriptions.set(follower.id, { runId: run.id, batcher, unsubscribe });
   }
 

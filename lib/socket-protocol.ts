@@ -19,6 +19,18 @@ const serviceName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a service name")
 
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "a client id");
 
+/** The browser has written this much of a run's log text (the `bytes` of the batches it got) into its terminals. */
+export const ackPayload = z
+  .object({
+    runId,
+    bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+  })
+  .strict();
+
 export const attachPayload = z.object({ lessonSlug: slug }).strict();
 
 export const startPayload = z
@@ -50,6 +62,7 @@ export const requestPayload = z
   })
   .strict();
 
+export type AckPayload = z.infer<typeof ackPayload>;
 export type AttachPayload = z.infer<typeof attachPayload>;
 export type StartPayload = z.infer<typeof startPayload>;
 export type StopPayload = z.infer<typeof stopPayload>;
@@ -88,13 +101,23 @@ export interface PlaygroundStatus {
   image: ImageStatus;
 }
 
+/** One message of a run's events to a tab. */
+export interface RunEventsBatch {
+  runId: string;
+  events: RunEvent[];
+  /** Log text in this batch (UTF-16 units), which the tab acknowledges with "run:ack" once written. */
+  bytes: number;
+  /** Lines of live output not sent to this tab, per service, because it had fallen behind (since the last count). */
+  dropped?: Record<string, number>;
+}
+
 export interface ServerToClientEvents {
   /** Sent on connection and whenever the engine or the image changes. */
   status: (status: PlaygroundStatus) => void;
   /** Lines of the sandbox image build, as they come (a backlog on connection). */
   "image:progress": (lines: string[]) => void;
   /** Events of the run this socket follows, batched; a new subscriber first gets the run's past events. */
-  "run:events": (batch: { runId: string; events: RunEvent[] }) => void;
+  "run:events": (batch: RunEventsBatch) => void;
 }
 
 export interface ClientToServerEvents {
@@ -105,6 +128,8 @@ export interface ClientToServerEvents {
   "run:stop": (payload: StopPayload, ack: Ack<{ ok: true }>) => void;
   /** An HTTP request to a running service, made by the server through the run's published port. */
   "run:request": (payload: RequestPayload, ack: Ack<{ response: HttpResponseSummary }>) => void;
+  /** Flow control: log text written by the tab's terminals (no answer). */
+  "run:ack": (payload: AckPayload) => void;
 }
 
 export interface SocketAuth {

@@ -13,11 +13,12 @@ import { SandboxError } from "./errors";
 import { packFiles } from "./files";
 import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
-import { MAX_RESPONSE_BODY_BYTES, MAX_SPANS_PER_RUN } from "./limits";
+import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { StageMachine, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
 import { parseSpanLine, SPAN_MARKER } from "./spans";
+import { RunHistory } from "./history";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -31,8 +32,6 @@ import type {
 } from "./types";
 import type { ServiceSpec } from "../lib/lesson-schema";
 
-/** Log bytes kept for replay to a listener that attaches late (a reloaded page). */
-const HISTORY_LOG_BYTES = 1024 * 1024;
 const HEALTH_POLL_MS = 40;
 /** Seconds between SIGTERM and SIGKILL when a run stops: long enough for a graceful shutdown to log. */
 const STOP_GRACE_SECONDS = 2;
@@ -59,6 +58,8 @@ interface ServiceRuntime {
   hostPort?: number;
   detail?: string;
   buildOutput: string;
+  /** The build failed: compiler output that still arrives (see pipeOutput) updates the diagnostics. */
+  buildFailed?: boolean;
   budget: OutputBudget;
   startedAt: number;
   /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
@@ -69,9 +70,8 @@ interface ServiceRuntime {
 }
 
 export class Run implements RunHandle {
-  private readonly history: RunEvent[] = [];
-  private historyLogBytes = 0;
-  private historySpans = 0;
+  /** What a listener that attaches late (a reloaded page) is replayed: bounded per service. */
+  private readonly history = new RunHistory();
   private readonly listeners = new Set<(e: RunEvent) => void>();
   private readonly runtimes = new Map<string, ServiceRuntime>();
   private network?: { id: string; name: string; bridge: string };
@@ -118,19 +118,13 @@ export class Run implements RunHandle {
   }
 
   subscribe(listener: (event: RunEvent) => void): () => void {
-    for (const event of this.history) listener(event);
+    for (const event of this.history.replay()) listener(event);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private emit(event: RunEvent): void {
     this.history.push(event);
-    if (event.type === "log") {
-      this.historyLogBytes += event.text.length;
-      if (this.historyLogBytes > HISTORY_LOG_BYTES) this.trimHistory();
-    } else if (event.type === "span" && ++this.historySpans > MAX_SPANS_PER_RUN) {
-      this.trimSpans();
-    }
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -138,30 +132,6 @@ export class Run implements RunHandle {
         // A broken listener (a closed socket) must not stop the run or other listeners.
       }
     }
-  }
-
-  private trimHistory(): void {
-    let i = 0;
-    while (this.historyLogBytes > HISTORY_LOG_BYTES / 2 && i < this.history.length) {
-      const e = this.history[i];
-      if (e.type === "log") {
-        this.historyLogBytes -= e.text.length;
-        this.history.splice(i, 1);
-      } else i++;
-    }
-  }
-
-  /** Drops the oldest tenth of the kept spans at once, so a steady stream of spans does not splice every time. */
-  private trimSpans(): void {
-    let drop = this.historySpans - Math.floor(MAX_SPANS_PER_RUN * 0.9);
-    const kept: RunEvent[] = [];
-    for (const e of this.history) {
-      if (e.type === "span" && drop > 0) drop--;
-      else kept.push(e);
-    }
-    this.history.length = 0;
-    this.history.push(...kept);
-    this.historySpans = Math.floor(MAX_SPANS_PER_RUN * 0.9);
   }
 
   system(text: string, service = "*"): void {
@@ -496,8 +466,15 @@ export class Run implements RunHandle {
           data = Buffer.from(text, "utf8");
         }
         if (data.length === 0) continue;
-        if (rt.machine.stage === "building" && frame.stream === "stderr" && rt.buildOutput.length < 256 * 1024) {
+        // The compiler's messages (stderr) and the build-failed marker (stdout) travel on two pipes whose order the
+        // engine does not keep: messages read after the marker still count, and update the diagnostics.
+        if (
+          (rt.machine.stage === "building" || rt.buildFailed) &&
+          frame.stream === "stderr" &&
+          rt.buildOutput.length < 256 * 1024
+        ) {
           rt.buildOutput += data.toString("utf8");
+          if (rt.buildFailed) this.emitBuildDiagnostics(rt);
         }
         this.output(rt, frame.stream, data);
       }
@@ -532,8 +509,8 @@ export class Run implements RunHandle {
       this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics: [] });
       void this.pollUntilUp(rt);
     } else if (word === "build-failed") {
-      const diagnostics = parseGoDiagnostics(rt.buildOutput, rt.spec.name, rt.spec.dir);
-      this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics });
+      rt.buildFailed = true;
+      this.emitBuildDiagnostics(rt);
       this.setStage(rt, "failed", "build failed");
     } else if (word === "failed") {
       this.setStage(rt, "failed", detail);
@@ -542,6 +519,11 @@ export class Run implements RunHandle {
       if (span) this.emit({ type: "span", span });
       else if (rt.badSpanLines++ === 0) this.system("a span line could not be read and was skipped", rt.spec.name);
     }
+  }
+
+  private emitBuildDiagnostics(rt: ServiceRuntime): void {
+    const diagnostics = parseGoDiagnostics(rt.buildOutput, rt.spec.name, rt.spec.dir);
+    this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics });
   }
 
   /** Waits for the service to answer on its published port (its health path, or a TCP-level answer). */

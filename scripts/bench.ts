@@ -1,7 +1,11 @@
 // `npm run bench`: medians over repeated runs of the core loop, next to the same work done by hand with the
 // docker CLI (the floor). A benchmark, not a test: it prints figures; the last line is JSON.
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { editsKey } from "../lib/client-storage";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
 import { packFiles } from "../sandbox/files";
 import { loadLesson } from "../lib/lessons";
@@ -60,6 +64,102 @@ async function editLoop(files: Record<string, string>, original: string): Promis
   return times;
 }
 
+// --- log lines per second into the browser's terminal ---
+
+const BROWSER_PORT = Number(process.env.BENCH_PORT ?? 3311);
+const FLOOD_LINES = 30_000;
+/** As fast as the service can print: the figure is what reaches xterm.js, after flow control. */
+const FLOOD_CODE = `
+	go func() {
+		for i := 0; i < ${FLOOD_LINES}; i++ {
+			log.Printf("flood line %05d: the quick brown fox", i)
+		}
+		log.Print("flood done")
+	}()
+`;
+
+/**
+ * Runs in the page (a string: tsx would wrap a function's inner helpers in `__name`, which the page lacks). Reads
+ * only the pane's written-line counter, so measuring costs the page nothing: the flood has begun once 50 lines came
+ * (start-up prints about ten), and it is over when no line came for 1.5 s (the count of dropped lines is the last).
+ */
+const MEASURE_IN_PAGE = `new Promise((resolve, reject) => {
+  const count = () => (window.__playgroundLines && window.__playgroundLines["user-service"]) || 0;
+  const start = count();
+  const began = performance.now();
+  let base = -1, first = 0, last = 0, seen = start;
+  const tick = () => {
+    const n = count();
+    const now = performance.now();
+    if (base < 0 && n > start + 50) { base = n; first = now; last = now; seen = n; }
+    else if (base >= 0 && n !== seen) { seen = n; last = now; }
+    if (base >= 0 && now - last > 1500) return resolve(last > first ? ((seen - base) / (last - first)) * 1000 : 0);
+    if (now - began > 180000) return reject(new Error("no flood seen"));
+    setTimeout(tick, 10);
+  };
+  tick();
+})`;
+
+async function startServer(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    env: { ...process.env, NODE_ENV: "production", PORT: String(BROWSER_PORT), NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${BROWSER_PORT}/`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  child.kill("SIGTERM");
+  throw new Error("the server did not answer");
+}
+
+/**
+ * Lines per second written into the user-service terminal of a headless Chromium while the service prints
+ * FLOOD_LINES lines as fast as it can, from the first flood line on the page to the last one (or to the count of
+ * dropped lines, when the page fell behind). One figure per Run of the edited lesson.
+ */
+async function browserLogRates(files: Record<string, string>): Promise<number[]> {
+  const edited = files[EDITED_FILE].replace("func main() {\n", `func main() {\n${FLOOD_CODE}`);
+  if (edited === files[EDITED_FILE]) throw new Error(`${EDITED_FILE} has no "func main() {" line`);
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
+  });
+  const rates: number[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://127.0.0.1:${BROWSER_PORT}/lessons/${SLUG}`);
+    await page.evaluate(
+      ([key, file, text]) =>
+        localStorage.setItem(key, JSON.stringify({ v: 1, savedAt: Date.now(), files: { [file]: text } })),
+      [editsKey(SLUG), EDITED_FILE, edited] as const,
+    );
+    await page.reload();
+    for (let i = 0; i < REPS; i++) {
+      await page.locator(".btn-run").click();
+      const rate = Number(await page.evaluate(MEASURE_IN_PAGE));
+      const dropped = await page
+        .locator('[data-service="user-service"] [data-testid="dropped-lines"]')
+        .textContent({
+          timeout: 1000,
+        })
+        .catch(() => null);
+      console.error(`log flood ${i + 1}: ${Math.round(rate)} lines/s into xterm${dropped ? `; ${dropped}` : ""}`);
+      rates.push(rate);
+    }
+  } finally {
+    await browser.close();
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+  return rates;
+}
+
 /** The floor: the same unpack + build of user-service by hand, with one plain `docker run` of the image. */
 async function floorBuild(tag: string, tar: Buffer): Promise<number> {
   const t0 = performance.now();
@@ -111,12 +211,19 @@ async function main(): Promise<void> {
   for (let i = 0; i < REPS; i++) floor.push(await floorBuild(tag, tar));
   console.log(`floor_build_ms     ${floor.map(Math.round).join(" ")}`);
   await stopAllRuns();
+  // Needs a production build (npm run build) and Debian's chromium; the figure is left out without them.
+  let logRates: number[] = [];
+  if (existsSync(path.join(process.cwd(), ".next", "BUILD_ID")) && existsSync("/usr/bin/chromium")) {
+    logRates = await browserLogRates(lesson.files);
+    console.log(`log_lines_per_s    ${logRates.map(Math.round).join(" ")}`);
+  } else console.error("log_lines_per_s_to_browser: skipped (no `npm run build` or no /usr/bin/chromium)");
   const result = {
     reps: REPS,
     first_run_ms: median(first),
     edit_to_200_ms: median(edit),
     floor_build_ms: median(floor),
     edit_to_floor_ratio: Math.round((median(edit) / median(floor)) * 100) / 100,
+    ...(logRates.length ? { log_lines_per_s_to_browser: median(logRates) } : {}),
   };
   console.log(JSON.stringify(result));
 }

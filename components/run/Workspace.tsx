@@ -16,7 +16,8 @@ import {
   terminalText,
   type RunView,
 } from "@/lib/client-run-state";
-import { TerminalBus } from "@/lib/client-terminal-bus";
+import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
+import { WriteBarrier } from "@/lib/flow-control";
 import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
 import type { RequestSpec } from "@/lib/lesson-schema";
 import { t, type UiKey } from "@/lib/ui-text";
@@ -25,6 +26,7 @@ import { RequestPanel } from "@/components/requests/RequestPanel";
 import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
 import { TracesTab } from "@/components/traces/TracesTab";
 import { groupTraces } from "@/components/traces/trace-model";
+import { LogPanel } from "@/components/terminal/LogPanel";
 import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
 
@@ -32,7 +34,6 @@ const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
   ssr: false,
   loading: () => <div className="pane-loading" />,
 });
-const TerminalPane = dynamic(() => import("@/components/terminal/TerminalPane"), { ssr: false });
 
 const ATTACH_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
@@ -64,7 +65,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [spans, setSpans] = useState<SpanData[]>([]);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
-  const [terminalTab, setTerminalTab] = useState(services[0]?.name ?? "");
+  const [terminalTab, setTerminalTab] = useState(ALL_PANE);
   const [bus] = useState(() => new TerminalBus(services.map((s) => s.name)));
   const [editorSplit, setEditorSplit] = useSplit("editor", 0.56, 0.2, 0.85);
   const [bottomSplit, setBottomSplit] = useSplit("bottom", 0.56, 0.25, 0.8);
@@ -106,17 +107,24 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   // The socket: run events of the followed run, and re-attaching after every (re)connection.
   useEffect(() => {
     const socket = getSocket();
-    const onEvents: ServerToClientEvents["run:events"] = ({ runId: id, events: batch }) => {
-      if (id !== runId.current) return;
+    const onEvents: ServerToClientEvents["run:events"] = ({ runId: id, events: batch, bytes, dropped }) => {
+      // Flow control: the server counts this batch's log text as in flight until every pane has written it.
+      const barrier = new WriteBarrier(() => {
+        if (bytes > 0) socket.emit("run:ack", { runId: id, bytes });
+      });
+      if (id !== runId.current) return barrier.seal();
       // A run ends once; anything after its first "ended" is an echo.
       const end = batch.findIndex((e) => e.type === "ended");
-      if (ended.current === id) return;
+      if (ended.current === id) return barrier.seal();
       const events = end === -1 ? batch : batch.slice(0, end + 1);
       if (end !== -1) ended.current = id;
+      // The lines were dropped before this batch's text, so the notice comes first.
+      for (const [service, lines] of Object.entries(dropped ?? {})) bus.dropped(service, lines, barrier);
       for (const event of events) {
         const out = terminalText(event);
-        if (out) bus.write(out.service, out.text);
+        if (out) bus.write(out.service, out.text, barrier);
       }
+      barrier.seal();
       setView((v) => events.reduce(applyEvent, v));
       setSpans((s) => appendSpans(s, events));
     };
@@ -352,60 +360,39 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
             className="bottom-pane"
             style={{ gridTemplateColumns: `minmax(0, ${bottomSplit}fr) auto minmax(0, ${1 - bottomSplit}fr)` }}
           >
-            <div className="terminals">
-              <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
-                {/* First: with several services the last tabs scroll out of sight. */}
-                {showTraces && (
-                  <TracesTab
-                    lang={lang}
-                    selected={terminalTab === TRACES_TAB}
-                    traceCount={traceCount}
-                    onSelect={() => setTerminalTab(TRACES_TAB)}
-                  />
-                )}
-                {view.services.map((s) => (
-                  <button
-                    key={s.name}
-                    type="button"
-                    role="tab"
-                    aria-selected={s.name === terminalTab}
-                    className={`terminal-tab stage-${s.stage}`}
-                    onClick={() => setTerminalTab(s.name)}
-                  >
-                    <span className="dot" aria-hidden />
-                    {s.name}
-                    {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
-                  </button>
-                ))}
-              </div>
-              <div className="terminal-stack">
-                {view.services.map((s) => (
-                  <div
-                    key={s.name}
-                    className="terminal-slot"
-                    data-active={s.name === terminalTab}
-                    data-service={s.name}
-                  >
-                    <TerminalPane bus={bus} service={s.name} theme={theme} label={`${s.name} output`} />
-                  </div>
-                ))}
-                {showTraces && (
-                  <div className="terminal-slot" data-active={terminalTab === TRACES_TAB} data-service={TRACES_TAB}>
-                    <TracesPanel lang={lang} spans={spans} hasRun={view.runId !== null} />
-                  </div>
-                )}
-                {view.runId === null && terminalTab !== TRACES_TAB && (
-                  <p className="terminal-empty muted">{t(lang, "pressRun")}</p>
-                )}
-              </div>
-            </div>
+            <LogPanel
+              bus={bus}
+              lang={lang}
+              theme={theme}
+              slug={slug}
+              runId={view.runId}
+              services={view.services}
+              active={terminalTab}
+              onSelect={setTerminalTab}
+              extra={
+                showTraces
+                  ? {
+                      tab: (
+                        <TracesTab
+                          lang={lang}
+                          selected={terminalTab === TRACES_TAB}
+                          traceCount={traceCount}
+                          onSelect={() => setTerminalTab(TRACES_TAB)}
+                        />
+                      ),
+                      pane: <TracesPanel lang={lang} spans={spans} hasRun={view.runId !== null} />,
+                      active: terminalTab === TRACES_TAB,
+                    }
+                  : undefined
+              }
+            />
             <Splitter
               direction="columns"
               fraction={bottomSplit}
               onChange={setBottomSplit}
               label="Resize request panel"
             />
-            <RequestPanel lang={lang} services={view.services} presets={requests} send={sendRequest} />
+            <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sendRequest} />
           </div>
         )}
       </div>

@@ -1,10 +1,14 @@
 "use client";
-// One service's output in an xterm.js terminal: replays what the bus holds, then follows it. Browser only.
-import { useEffect, useRef } from "react";
-import { Terminal, type ITheme } from "@xterm/xterm";
+// One pane of output in an xterm.js terminal (a service, or all of them): replays what the bus holds, then follows
+// it, with follow/pause, search and clear. Browser only.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
+import { Terminal, type IMarker, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
+import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import "@xterm/xterm/css/xterm.css";
 import type { TerminalBus } from "@/lib/client-terminal-bus";
+import { countNewlines } from "@/lib/log-lines";
+import { t, type UiLang } from "@/lib/ui-text";
 
 const HIDE_CURSOR = "\x1b[?25l";
 
@@ -57,8 +61,10 @@ const THEMES: Record<"dark" | "light", ITheme> = {
 
 declare global {
   interface Window {
-    /** For the end-to-end test: the text each service's terminal shows, read from xterm's buffer. */
+    /** For the end-to-end test: the text each pane shows, read from xterm's buffer (key: service, or "*all"). */
     __playgroundTerminals?: Record<string, () => string>;
+    /** For the end-to-end test and the benchmark: lines each pane's terminal has written so far. */
+    __playgroundLines?: Record<string, number>;
   }
 }
 
@@ -73,17 +79,57 @@ function bufferText(term: Terminal): string {
   return out;
 }
 
+const SEARCH_COLOURS: Record<"dark" | "light", NonNullable<ISearchOptions["decorations"]>> = {
+  dark: {
+    matchBackground: "#4a3f12",
+    matchOverviewRuler: "#f2c46d",
+    activeMatchBackground: "#b8860b",
+    activeMatchColorOverviewRuler: "#ffdd55",
+  },
+  light: {
+    matchBackground: "#fff1b8",
+    matchOverviewRuler: "#9a6700",
+    activeMatchBackground: "#ffc940",
+    activeMatchColorOverviewRuler: "#8a5a00",
+  },
+};
+
 export interface TerminalPaneProps {
   bus: TerminalBus;
-  service: string;
+  /** A service name, or ALL_PANE. */
+  channel: string;
   theme: "dark" | "light";
+  lang: UiLang;
   label: string;
 }
 
-export default function TerminalPane({ bus, service, theme, label }: TerminalPaneProps) {
+interface Controls {
+  pause(): void;
+  follow(): void;
+  find(term: string, backwards: boolean, incremental: boolean): void;
+  clearSearch(): void;
+}
+
+export default function TerminalPane({ bus, channel, theme, lang, label }: TerminalPaneProps) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
+  const controls = useRef<Controls | null>(null);
   const initialTheme = useRef(theme);
+  const themeRef = useRef(theme);
+  const [paused, setPaused] = useState(false);
+  const [waiting, setWaiting] = useState(0);
+  const [query, setQuery] = useState("");
+  const [results, setResults] = useState<{ index: number; count: number } | null>(null);
+  const onDropChange = useCallback((l: () => void) => bus.onChange(l), [bus]);
+  const dropped = useSyncExternalStore(
+    onDropChange,
+    () => bus.droppedCount(channel),
+    () => 0,
+  );
+
+  useEffect(() => {
+    themeRef.current = theme;
+  });
 
   useEffect(() => {
     const element = host.current!;
@@ -96,11 +142,17 @@ export default function TerminalPane({ bus, service, theme, label }: TerminalPan
       lineHeight: 1.25,
       scrollback: 5000,
       theme: THEMES[initialTheme.current],
+      allowProposedApi: true, // search highlights are decorations
     });
     const fit = new FitAddon();
+    const search = new SearchAddon({ highlightLimit: 2000 });
     terminal.loadAddon(fit);
+    terminal.loadAddon(search);
     terminal.open(element);
     term.current = terminal;
+    const resultsListener = search.onDidChangeResults(({ resultIndex, resultCount }) =>
+      setResults({ index: resultIndex, count: resultCount }),
+    );
 
     // Fitting a hidden pane is a no-op; fitting after dispose throws (xterm.js #4983), hence the cancels below.
     const refit = () => {
@@ -113,30 +165,203 @@ export default function TerminalPane({ bus, service, theme, label }: TerminalPan
     });
     observer.observe(element);
 
-    terminal.write(HIDE_CURSOR + bus.text(service));
-    const unfollow = bus.follow(
-      service,
-      (text) => terminal.write(text),
-      () => {
-        terminal.reset();
-        terminal.write(HIDE_CURSOR);
+    // Paused: the view stays on the line it showed (a marker follows it as old lines scroll out of the
+    // scrollback) and new lines are counted, shown on the Follow button. The count reaches React once a frame.
+    let pin: IMarker | undefined;
+    let newLines = 0;
+    let countFrame = 0;
+    const showCount = () => {
+      countFrame = 0;
+      setWaiting(newLines);
+    };
+    const holdView = () => {
+      if (!pin) return;
+      if (pin.isDisposed) terminal.scrollToTop();
+      else terminal.scrollToLine(pin.line);
+    };
+    const pause = () => {
+      if (pin) return;
+      const buffer = terminal.buffer.active;
+      pin = terminal.registerMarker(buffer.viewportY - (buffer.baseY + buffer.cursorY));
+      newLines = 0;
+      setWaiting(0);
+      setPaused(true);
+    };
+    const follow = () => {
+      pin?.dispose();
+      pin = undefined;
+      newLines = 0;
+      setWaiting(0);
+      setPaused(false);
+      terminal.scrollToBottom();
+    };
+
+    const lines = (window.__playgroundLines ??= {});
+    lines[channel] = 0;
+    const write = (text: string, written: () => void) => {
+      const n = countNewlines(text);
+      terminal.write(text, () => {
+        written();
+        lines[channel] += n;
+        if (pin) holdView();
+      });
+      if (pin) {
+        newLines += n;
+        countFrame ||= requestAnimationFrame(showCount);
+      }
+    };
+    terminal.write(HIDE_CURSOR + bus.text(channel));
+    const unfollow = bus.follow(channel, write, () => {
+      terminal.reset();
+      terminal.write(HIDE_CURSOR);
+      search.clearDecorations();
+      setResults(null);
+      if (pin) follow();
+    });
+
+    // Scrolling up with the wheel pauses; scrolling back to the bottom follows again.
+    const onWheel = (e: WheelEvent) => {
+      if (e.deltaY < 0) pause();
+      else
+        requestAnimationFrame(() => {
+          const buffer = terminal.buffer.active;
+          if (pin && !pin.isDisposed && buffer.viewportY >= buffer.baseY) follow();
+        });
+    };
+    element.addEventListener("wheel", onWheel, { passive: true });
+
+    controls.current = {
+      pause,
+      follow,
+      find(q, backwards, incremental) {
+        if (q === "") {
+          search.clearDecorations();
+          setResults(null);
+          return;
+        }
+        // A match is looked at where it is: the pane stops following so new output does not scroll it away.
+        pause();
+        const options: ISearchOptions = { decorations: SEARCH_COLOURS[themeRef.current], incremental };
+        const found = backwards ? search.findPrevious(q, options) : search.findNext(q, options);
+        if (!found) setResults({ index: -1, count: 0 });
+        // The marker now follows the match, so a paused view stays on it.
+        pin?.dispose();
+        const buffer = terminal.buffer.active;
+        pin = terminal.registerMarker(buffer.viewportY - (buffer.baseY + buffer.cursorY));
       },
-    );
-    window.__playgroundTerminals = { ...window.__playgroundTerminals, [service]: () => bufferText(terminal) };
+      clearSearch() {
+        search.clearDecorations();
+        terminal.clearSelection();
+        setResults(null);
+      },
+    };
+    window.__playgroundTerminals = { ...window.__playgroundTerminals, [channel]: () => bufferText(terminal) };
 
     return () => {
       unfollow();
+      resultsListener.dispose();
+      element.removeEventListener("wheel", onWheel);
       observer.disconnect();
       cancelAnimationFrame(frame);
-      if (window.__playgroundTerminals) delete window.__playgroundTerminals[service];
+      cancelAnimationFrame(countFrame);
+      if (window.__playgroundTerminals) delete window.__playgroundTerminals[channel];
+      controls.current = null;
       term.current = null;
       terminal.dispose();
     };
-  }, [bus, service]);
+  }, [bus, channel]);
 
   useEffect(() => {
     if (term.current) term.current.options.theme = THEMES[theme];
   }, [theme]);
 
-  return <div ref={host} className="terminal-host" role="log" aria-label={label} />;
+  const onSearchKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      controls.current?.find(query, e.shiftKey, false);
+    } else if (e.key === "Escape") {
+      setQuery("");
+      controls.current?.clearSearch();
+    }
+  };
+
+  return (
+    <div className="terminal-pane" data-paused={paused || undefined}>
+      <div className="log-toolbar" role="toolbar" aria-label={`${label}: ${t(lang, "logTools")}`}>
+        <button
+          type="button"
+          className={`log-follow${paused ? " is-paused" : ""}`}
+          onClick={() => (paused ? controls.current?.follow() : controls.current?.pause())}
+          aria-pressed={!paused}
+          title={t(lang, paused ? "followHint" : "pauseHint")}
+        >
+          <span aria-hidden>{paused ? "▼" : "❚❚"}</span>
+          {paused ? t(lang, "follow") : t(lang, "pause")}
+          {paused && waiting > 0 && (
+            <span className="log-waiting" data-testid="waiting-lines">
+              {waiting} {t(lang, "newLines")}
+            </span>
+          )}
+        </button>
+        <div className="log-search" role="search">
+          <input
+            type="search"
+            value={query}
+            placeholder={t(lang, "searchLogs")}
+            aria-label={t(lang, "searchLogs")}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              controls.current?.find(e.target.value, false, true);
+            }}
+            onKeyDown={onSearchKey}
+            spellCheck={false}
+          />
+          <span className="log-results muted" aria-live="polite" data-testid="search-results">
+            {results && query
+              ? results.count === 0
+                ? t(lang, "noMatches")
+                : results.index >= 0
+                  ? `${results.index + 1}/${results.count}`
+                  : `${results.count}+`
+              : ""}
+          </span>
+          <button
+            type="button"
+            className="log-icon"
+            onClick={() => controls.current?.find(query, true, false)}
+            disabled={!query}
+            aria-label={t(lang, "previousMatch")}
+            title={t(lang, "previousMatch")}
+          >
+            ↑
+          </button>
+          <button
+            type="button"
+            className="log-icon"
+            onClick={() => controls.current?.find(query, false, false)}
+            disabled={!query}
+            aria-label={t(lang, "nextMatch")}
+            title={t(lang, "nextMatch")}
+          >
+            ↓
+          </button>
+        </div>
+        {dropped > 0 && (
+          <span className="log-dropped" data-testid="dropped-lines" title={t(lang, "droppedHint")}>
+            ⚠ {dropped} {t(lang, "linesDropped")}
+          </span>
+        )}
+        <button
+          type="button"
+          className="log-icon log-clear"
+          onClick={() => bus.clear(channel)}
+          aria-label={t(lang, "clearPane")}
+          title={t(lang, "clearPane")}
+        >
+          ⌫
+        </button>
+      </div>
+      <div ref={host} className="terminal-host" role="log" aria-label={label} />
+    </div>
+  );
 }

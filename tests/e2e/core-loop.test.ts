@@ -2,6 +2,7 @@
 // read → Run → logs → request → edit → Run → compiler error as a marker → reload keeps edits → Reset → Stop.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -14,6 +15,21 @@ const LESSON = "monolith-vs-microservices";
 const USER_FILE = "services/user-service/main.go";
 const ORIGINAL_MESSAGE = "用户微服务：独立的进程，独立的数据，独立部署";
 const NEW_MESSAGE = "hello from an edited user-service";
+/** The pane that interleaves every service (see lib/client-terminal-bus.ts). */
+const ALL = "*all";
+const FLOOD_LINES = 30_000;
+/** Printed by the edited user-service: ~10,000 lines a second for ~3 s (100 lines, then 10 ms of sleep). */
+const FLOOD_CODE = `
+	go func() {
+		for i := 0; i < ${FLOOD_LINES}; i++ {
+			log.Printf("flood line %05d: the quick brown fox", i)
+			if i%100 == 99 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		log.Print("flood done")
+	}()
+`;
 const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -168,6 +184,36 @@ async function sendRequest(page: Page, service: string, method: string, requestP
   return (await page.getByLabel("Response body").textContent()) ?? "";
 }
 
+/** The toolbar and search box of the pane on show. */
+const activePane = (page: Page) => page.locator('.terminal-slot[data-active="true"]');
+
+/** Gaps between animation frames (ms) while `during` runs: a page that stalls shows long gaps. */
+async function frameGaps(page: Page, during: () => Promise<void>): Promise<number[]> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __gaps: number[]; __gapsOn: boolean };
+    w.__gaps = [];
+    w.__gapsOn = true;
+    let last = performance.now();
+    const tick = (now: number) => {
+      w.__gaps.push(now - last);
+      last = now;
+      if (w.__gapsOn) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await during();
+  return page.evaluate(() => {
+    const w = window as unknown as { __gaps: number[]; __gapsOn: boolean };
+    w.__gapsOn = false;
+    return w.__gaps;
+  });
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, name) });
 }
@@ -249,6 +295,76 @@ describe("core loop in Chromium", () => {
     expect(await page.getByLabel("Response status").textContent()).toContain("200");
     await waitForTerminal(page, "monolith", /GET \/users -> 200/);
     await shot(page, "03-request.png");
+  });
+
+  it("the all-services pane interleaves both services' lines, each prefixed with its service", async () => {
+    expect(await page.getByRole("tab", { name: "All services" }).getAttribute("aria-selected")).toBe("true");
+    const all = await waitForTerminal(page, ALL, /monolith\s+│ .*GET \/users -> 200/);
+    expect(all).toMatch(/^user-service │ .*listening on :8081/m);
+    expect(all).toMatch(/^monolith\s+│ .*listening on :8080/m);
+    expect(all).toMatch(/^run\s+│ run [0-9a-f]+:/m);
+    // Every line of the pane has a prefix; lines of the two services never run into each other.
+    const lines = all.split("\n").filter((l) => l.trim() !== "");
+    for (const l of lines) expect(l).toMatch(/^(monolith|user-service|run)\s*│ /);
+    await shot(page, "10-all-services.png");
+
+    // The run's logs as a text file: the same interleaved lines, without colours.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: /Logs/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${LESSON}-[0-9a-f]+-logs\\.txt$`));
+    const file = await readFile(await download.path(), "utf8");
+    expect(file).toMatch(/^monolith\s+│ .*listening on :8080/m);
+    expect(file).not.toContain("\x1b[");
+  });
+
+  it("search finds a line in the pane, and pausing counts the lines that wait", async () => {
+    const pane = activePane(page);
+    const box = pane.getByRole("searchbox", { name: "Search logs" });
+    await box.fill("listening on :8081");
+    await expect.poll(() => pane.getByTestId("search-results").textContent()).toMatch(/^1\/1$/);
+    // Looking at a match stops following; the selection is the match.
+    expect(await pane.locator(".terminal-pane").getAttribute("data-paused")).toBe("true");
+    await box.press("Enter");
+    await expect.poll(() => pane.getByTestId("search-results").textContent()).toBe("1/1");
+    await box.fill("no such line anywhere");
+    await expect.poll(() => pane.getByTestId("search-results").textContent()).toBe("no matches");
+    await box.fill("");
+
+    // Paused, a new log line (the request below) is counted on the Follow button, not scrolled to.
+    await sendRequest(page, "monolith", "GET", "/users");
+    await expect.poll(() => pane.getByTestId("waiting-lines").textContent()).toMatch(/^[1-9]\d* new lines$/);
+    await pane.getByRole("button", { name: /Follow/ }).click();
+    expect(await pane.locator(".terminal-pane").getAttribute("data-paused")).toBeNull();
+  });
+
+  it("a request from the history reloads into the form; copy as curl gives a command that works", async () => {
+    await sendRequest(page, "user-service", "GET", "/health");
+    await page.getByRole("tab", { name: /History/ }).click();
+    const items = page.locator(".history-item");
+    await expect.poll(() => items.count()).toBeGreaterThanOrEqual(3);
+    expect(await items.first().textContent()).toContain("user-service/health");
+    // The older GET monolith/users goes back into the form.
+    await page.locator(".history-item", { hasText: "monolith/users" }).first().click();
+    expect(await page.getByRole("textbox", { name: "Path" }).inputValue()).toBe("/users");
+    expect(await page.getByRole("combobox", { name: "Service" }).inputValue()).toBe("monolith");
+
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
+    await page.getByRole("button", { name: "curl" }).click();
+    const curl = (await page.getByTestId("curl-text").textContent()) ?? "";
+    const port = (await page.locator(".terminal-tab", { hasText: "monolith" }).locator(".port").textContent())?.slice(
+      1,
+    );
+    expect(curl).toBe(`curl -i http://127.0.0.1:${port}/users`);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(curl);
+    const answer = execFileSync("sh", ["-c", curl], { encoding: "utf8" });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(answer).toContain("张三");
+    await page.locator(".request-extra summary").click();
+    await shot(page, "11-request-panel.png");
+    await page.locator(".request-extra summary").click();
+    await page.getByRole("tab", { name: "Body" }).click();
   });
 
   it("an edit, then Run again (Ctrl+Enter), gives the new answer", async () => {
@@ -343,8 +459,84 @@ describe("core loop in Chromium", () => {
     expect(await modelText(page)).toContain(ORIGINAL_MESSAGE);
   });
 
+  it("a service printing ~10,000 lines a second leaves the page responsive, and drops are counted", async () => {
+    await openFile(page, USER_FILE);
+    await replaceInEditor(page, "func main() {\n", `func main() {\n${FLOOD_CODE}`);
+    await page.getByRole("tab", { name: "All services" }).click();
+    await page.getByRole("button", { name: /^Run/ }).click();
+    await page.waitForFunction(
+      (old) => !(window.__playgroundTerminals?.["user-service"]?.() ?? "").includes(`run ${old}`),
+      runId,
+    );
+    // The run's first line names it; read it before the flood scrolls it out of the scrollback.
+    const building = await waitForTerminal(page, "user-service", /◆ building…/);
+    runId = /run ([0-9a-f]+):/.exec(building)?.[1] ?? "";
+    expect(runContainers(runId).length).toBe(2);
+    await waitForTerminal(page, "user-service", /flood line 00000/, 120_000);
+    const started = Date.now();
+    const lines0 = await page.evaluate(() => window.__playgroundLines?.["user-service"] ?? 0);
+    // While it floods: the page keeps drawing frames and answers a click at once.
+    const gaps = await frameGaps(page, async () => {
+      await page.waitForTimeout(1500);
+      const clickDelay = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const b = document.querySelector<HTMLButtonElement>(".response-tabs button")!;
+            const t0 = performance.now();
+            b.addEventListener("click", () => resolve(performance.now() - t0), { once: true });
+            setTimeout(() => b.click(), 0);
+          }),
+      );
+      expect(clickDelay).toBeLessThan(250);
+      await page.waitForTimeout(1500);
+    });
+    const p95 = percentile(gaps, 95);
+    console.log(`flood: ${gaps.length} frames, p95 gap ${p95.toFixed(1)} ms, max ${Math.max(...gaps).toFixed(1)} ms`);
+    expect(gaps.length).toBeGreaterThan(30);
+    expect(p95).toBeLessThan(250);
+
+    // The flood ends either with its last line shown or with a notice of what was dropped.
+    const pane = activePane(page);
+    await expect
+      .poll(
+        async () =>
+          /flood done/.test(await terminalText(page, "user-service")) ||
+          (await pane.getByTestId("dropped-lines").count()) > 0,
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    const lines = (await page.evaluate(() => window.__playgroundLines?.["user-service"] ?? 0)) - lines0;
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`flood: ${lines} lines written to the user-service terminal in ${seconds.toFixed(1)} s`);
+    const text = await terminalText(page, "user-service");
+    if ((await pane.getByTestId("dropped-lines").count()) > 0) {
+      const badge = (await pane.getByTestId("dropped-lines").textContent()) ?? "";
+      const n = Number(/(\d+) lines dropped/.exec(badge)?.[1]);
+      expect(n).toBeGreaterThan(0);
+      expect(text).toContain(`⚠ ${n} lines dropped`);
+    } else {
+      expect(text).toContain("flood done");
+    }
+    // No line was cut in half: every flood line that arrived is whole.
+    for (const l of text.split("\n").filter((x) => x.includes("flood line")))
+      expect(l).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d flood line \d{5}: the quick brown fox$/);
+    const all = await terminalText(page, ALL);
+    expect(all).toMatch(/^user-service │ \S+ \S+ flood line \d{5}/m);
+    await shot(page, "12-flood.png");
+    // The service still answers while and after it floods.
+    expect(await sendRequest(page, "user-service", "GET", "/users")).toContain("张三");
+
+    // A reload re-attaches and shows the recent lines the server kept, saying how many earlier ones it did not.
+    await page.reload();
+    const replayed = await waitForTerminal(page, "user-service", /earlier lines of output are not kept/, 20_000);
+    const notKept = Number(/… (\d+) earlier lines of output are not kept/.exec(replayed)?.[1]);
+    expect(notKept).toBeGreaterThan(0);
+    await waitForTerminal(page, "user-service", /GET \/users -> 200/, 20_000);
+  });
+
   it("Stop removes the run's containers within seconds", async () => {
-    await waitForTerminal(page, "user-service", /● running/, 15_000);
+    // (After the flood, "● running" has scrolled out of the terminal's scrollback: the stage pills tell.)
+    await expect.poll(() => page.locator(".stage-pill.stage-running").count(), { timeout: 15_000 }).toBe(2);
     expect(runContainers(runId).length).toBe(2);
     await page.getByRole("button", { name: "Stop" }).click();
     await expect.poll(() => runContainers(runId).length, { timeout: 15_000, interval: 250 }).toBe(0);
@@ -365,6 +557,28 @@ describe("core loop in Chromium", () => {
     // Kept for a moment (a reload would re-attach), then removed.
     expect(runContainers(tabRun).length).toBe(2);
     await expect.poll(() => runContainers(tabRun).length, { timeout: 20_000, interval: 250 }).toBe(0);
+  });
+
+  it("a token in a login answer goes into the headers with one click (16.7 JWT)", async () => {
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    await tab.goto(`${BASE}/lessons/jwt-auth`);
+    await tab.getByRole("button", { name: "English" }).click();
+    await tab.getByRole("button", { name: "Run", exact: true }).click();
+    await waitForTerminal(tab, "auth-service", /● running/);
+    const answers = Number(await tab.locator(".response").getAttribute("data-answers"));
+    await tab.getByRole("button", { name: "Log in as alice" }).click();
+    await tab.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
+    const login = JSON.parse((await tab.getByLabel("Response body").textContent()) ?? "{}") as { token?: string };
+    expect(login.token).toMatch(/^ey/);
+    await tab.getByRole("button", { name: "Use as Authorization: Bearer" }).click();
+    await tab.locator(".request-extra summary").click();
+    expect(await tab.getByRole("textbox", { name: "Header value 2" }).inputValue()).toBe(`Bearer ${login.token}`);
+    expect(await tab.getByRole("textbox", { name: "Header name 2" }).inputValue()).toBe("Authorization");
+    const body = await sendRequest(tab, "auth-service", "GET", "/protected");
+    expect(await tab.getByLabel("Response status").textContent()).toContain("200");
+    expect(body).toContain("alice");
+    await shot(tab, "13-token.png");
+    await tab.close();
   });
 
   it("the light theme is remembered", async () => {

@@ -79,7 +79,7 @@ describe("RunSessions", () => {
     run.emit(log("b"));
     expect(tab.batches).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(30);
-    expect(tab.batches).toEqual([{ runId: "run1", events: [log("ab")] }]);
+    expect(tab.batches).toEqual([{ runId: "run1", events: [log("ab")], bytes: 2 }]);
   });
 
   it("stops the previous run when a new one starts", async () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { languageOf, tabLabels, tabOrder } from "@/lib/client-files";
 import { formatBody, formatBytes, statusTone } from "@/lib/client-http";
 import { parseHeaderLines } from "@/lib/socket-protocol";
-import { TerminalBus } from "@/lib/client-terminal-bus";
 
 describe("editor tabs", () => {
   it("puts openFiles first, then the rest alphabetically, ignoring unknown or repeated names", () => {
@@ -63,30 +62,5 @@ describe("responses", () => {
     });
     expect(parseHeaderLines("ok: 1\nno colon")).toEqual({ error: 'line 2: expected "Name: value"' });
     expect(parseHeaderLines("bad name: 1")).toEqual({ error: 'line 1: "bad name" is not a header name' });
-  });
-});
-
-describe("terminal bus", () => {
-  it("replays text to late panes, fans run-wide lines out, and resets", () => {
-    const bus = new TerminalBus(["a", "b"]);
-    bus.write("a", "one\n");
-    bus.write("*", "all\n");
-    const seen: string[] = [];
-    let resets = 0;
-    const stop = bus.follow(
-      "b",
-      (t) => seen.push(t),
-      () => resets++,
-    );
-    bus.write("b", "two\n");
-    expect(bus.text("a")).toBe("one\nall\n");
-    expect(bus.text("b")).toBe("all\ntwo\n");
-    expect(seen).toEqual(["two\n"]);
-    bus.reset();
-    expect(resets).toBe(1);
-    expect(bus.text("a")).toBe("");
-    stop();
-    bus.write("b", "after\n");
-    expect(seen).toEqual(["two\n"]);
   });
 });

@@ -1,0 +1,103 @@
+"use client";
+// The run's live logs: a tab per service plus "all services" (interleaved, prefixed), and the logs as a file.
+import dynamic from "next/dynamic";
+import type { ReactNode } from "react";
+import type { ServiceView } from "@/lib/client-run-state";
+import { ALL_PANE, type TerminalBus } from "@/lib/client-terminal-bus";
+import { logFileName, plainText } from "@/lib/log-lines";
+import { t, type UiLang } from "@/lib/ui-text";
+
+const TerminalPane = dynamic(() => import("./TerminalPane"), { ssr: false });
+
+export interface LogPanelProps {
+  bus: TerminalBus;
+  lang: UiLang;
+  theme: "dark" | "light";
+  slug: string;
+  runId: string | null;
+  services: ServiceView[];
+  /** A service name, or ALL_PANE. */
+  active: string;
+  onSelect: (pane: string) => void;
+  /** Another view beside the logs (the run's traces): its tab goes first, its pane shows when it is active. */
+  extra?: { tab: ReactNode; pane: ReactNode; active: boolean };
+}
+
+function download(bus: TerminalBus, slug: string, runId: string | null): void {
+  const text = plainText(bus.text(ALL_PANE));
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = logFileName(slug, runId);
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function LogPanel({ bus, lang, theme, slug, runId, services, active, onSelect, extra }: LogPanelProps) {
+  const panes = [ALL_PANE, ...services.map((s) => s.name)];
+  return (
+    <div className="terminals">
+      <div className="terminal-bar">
+        <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
+          {/* First: with several services the last tabs scroll out of sight. */}
+          {extra?.tab}
+          <button
+            type="button"
+            role="tab"
+            aria-selected={active === ALL_PANE}
+            className="terminal-tab terminal-tab-all"
+            onClick={() => onSelect(ALL_PANE)}
+          >
+            <span aria-hidden>≡</span>
+            {t(lang, "allServices")}
+          </button>
+          {services.map((s) => (
+            <button
+              key={s.name}
+              type="button"
+              role="tab"
+              aria-selected={s.name === active}
+              className={`terminal-tab stage-${s.stage}`}
+              onClick={() => onSelect(s.name)}
+            >
+              <span className="dot" aria-hidden />
+              {s.name}
+              {s.hostPort ? <span className="muted port">:{s.hostPort}</span> : null}
+            </button>
+          ))}
+        </div>
+        {/* Outside the scrolling tab list, so it stays in view however many services there are. */}
+        <button
+          type="button"
+          className="terminal-download"
+          onClick={() => download(bus, slug, runId)}
+          disabled={runId === null}
+          title={t(lang, "downloadLogsHint")}
+        >
+          <span aria-hidden>⤓</span> {t(lang, "downloadLogs")}
+        </button>
+      </div>
+      <div className="terminal-stack">
+        {panes.map((pane) => (
+          <div key={pane} className="terminal-slot" data-active={pane === active} data-service={pane}>
+            <TerminalPane
+              bus={bus}
+              channel={pane}
+              theme={theme}
+              lang={lang}
+              label={pane === ALL_PANE ? t(lang, "allServices") : `${pane} output`}
+            />
+          </div>
+        ))}
+        {extra && (
+          <div className="terminal-slot" data-active={extra.active} data-service="traces">
+            {extra.pane}
+          </div>
+        )}
+        {runId === null && !extra?.active && <p className="terminal-empty muted">{t(lang, "pressRun")}</p>}
+      </div>
+    </div>
+  );
+}
