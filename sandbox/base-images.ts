@@ -84,10 +84,11 @@ CMD ["sh"]
 `;
 
 /** What the engine holds under a stand-in's name: nothing, the real image (not ours), or our stand-in's key. */
-async function present(name: string): Promise<{ ours: boolean; key?: string } | undefined> {
+async function present(name: string): Promise<{ id: string; ours: boolean; key?: string } | undefined> {
   try {
-    const labels = (await (await docker()).getImage(name).inspect()).Config.Labels ?? {};
-    return { ours: labels[APP_LABEL] === APP_NAME, key: labels[BASE_KEY_LABEL] };
+    const info = await (await docker()).getImage(name).inspect();
+    const labels = info.Config.Labels ?? {};
+    return { id: info.Id, ours: labels[APP_LABEL] === APP_NAME, key: labels[BASE_KEY_LABEL] };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -167,6 +168,14 @@ export async function ensureBaseImages(
     try {
       await recipe.stage(ctx);
       await build(ctx, recipe.image.name, { [APP_LABEL]: APP_NAME, [BASE_KEY_LABEL]: recipe.key }, onProgress);
+      // The stand-in it replaces lost its name; without this every rebuild would leave a GB-sized image behind.
+      if (existing)
+        await (
+          await docker()
+        )
+          .getImage(existing.id)
+          .remove()
+          .catch(() => {});
     } finally {
       if (existsSync(ctx)) await rm(ctx, { recursive: true, force: true });
     }

@@ -28,7 +28,10 @@ async function imageLeftovers(runId: string): Promise<{ runImages: number; inter
   const dangling = await engine.listImages({
     filters: { dangling: ["true"], label: ["playground.app=go-microservices-playground"] },
   });
-  const intermediates = dangling.filter((i) => i.Created * 1000 >= testStarted - 2000);
+  // A local base image replaced meanwhile (another process's setup) is dangling too, but not this run's.
+  const intermediates = dangling.filter(
+    (i) => i.Created * 1000 >= testStarted - 2000 && !i.Labels?.["playground.base-key"],
+  );
   return { runImages: runImages.length, intermediates: intermediates.length };
 }
 
