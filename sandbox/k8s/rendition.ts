@@ -104,7 +104,7 @@ function kubeconfigPresent(): string | undefined {
 }
 
 function toDiagnostic(p: K8sProblem, service: string): Diagnostic {
-  return { service, file: p.file, line: p.line, column: p.column, message: `${p.severity}: ${p.message}` };
+  return { service, file: p.file, line: p.line, column: p.column, message: p.message, severity: p.severity };
 }
 
 export class LocalRendition {
@@ -322,6 +322,7 @@ export class LocalRendition {
         `${limits.cpus} CPU${limits.notes.length ? ` (${limits.notes.join("; ")})` : ""}` +
         (fromSecrets.length ? `; env from Secrets: ${fromSecrets.join(", ")}` : ""),
     );
+    if (c.startupProbe) this.say(`Deployment ${d.name}: its startupProbe is not run by the local rendition`);
     for (let i = 1; i <= replicas; i++) {
       this.pods.push({
         name: podName(d.name, hash, i),
