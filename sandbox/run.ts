@@ -300,8 +300,7 @@ export class Run implements RunHandle {
       }
       const rendered = this.rendition?.start(files).catch((err: unknown) => {
         if (this.stopping) return;
-        for (const rt of this.runtimes.values())
-          if (rt.rendered) this.setStage(rt, "failed", (err as Error).message);
+        for (const rt of this.runtimes.values()) if (rt.rendered) this.setStage(rt, "failed", (err as Error).message);
       });
       await Promise.all(
         [...this.runtimes.values()].map(async (rt) => {

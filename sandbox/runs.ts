@@ -76,7 +76,8 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
       });
     }
     if (run.ended) return;
-    run.system(`run ${run.id}: ${runnableServices(lesson.manifest).map((s) => s.name).join(", ")}`);
+    const names = runnableServices(lesson.manifest).map((s) => s.name);
+    run.system(`run ${run.id}: ${names.join(", ")}`);
     const tag = await ensureImage((line) => run.system(line));
     await run.start(tag, checked);
   })().catch((err: unknown) => {

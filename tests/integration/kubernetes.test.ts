@@ -48,7 +48,7 @@ describe("lesson 16.8.2: Kubernetes manifests as a local rendition", () => {
     for (let i = 0; i < 6; i++) seen.add(await podOf(r));
     expect(seen.size).toBeGreaterThan(1);
 
-    const config = await r.request({ service: "web", path: "/debug/config" });
+    const config = await r.request({ service: "web", method: "GET", path: "/debug/config" });
     expect(JSON.parse(config.body)).toMatchObject({ apiKey: "s3**** (21 chars)" });
 
     // The pod that answers this request switches its readiness off; the kubelet's next probe takes it out.
