@@ -71,19 +71,21 @@ describe("lesson 16.8.2: Kubernetes manifests as a local rendition", () => {
       (e) => e.type === "log" && e.text.includes(`pod ${broken}: liveness probe failed 3 time(s)`),
       30_000,
     );
-    await waitFor(
+    const restarted = await waitFor(
       events,
       (e) => e.type === "log" && e.text.includes(`pod ${broken}: container restarted (restarts: 1)`),
       30_000,
     );
-    // Restarted, it warms up and becomes ready again with a healthy /healthz.
+    // Restarted, it warms up and is put back into the Service's endpoints.
     await waitFor(
       events,
-      (e) => e.type === "log" && e.text.includes(`pod ${broken} is ready`) && events.indexOf(e) > 0,
+      (e) =>
+        events.indexOf(e) > events.indexOf(restarted) && e.type === "log" && e.text.includes(`pod ${broken} is ready`),
       30_000,
     );
     await r.stop();
     expect(await leftovers(r.id)).toEqual({ containers: 0, networks: 0 });
+    expect(await engine.listImages({ filters: { label: [`playground.run=${r.id}`] } })).toEqual([]);
   });
 
   it("stops the Run when a probe targets a port the container does not declare, with the line", async () => {
