@@ -415,10 +415,171 @@ function checkSemantics(objects: K8sObject[], problems: K8sProblem[], opts: Vali
   }
 }
 
+/**
+ * Field names the API knows at the places a typo silently loses something (a misspelt probe is simply no probe):
+ * the API server drops unknown fields, and kubectl only warns about them.
+ */
+const KNOWN_FIELDS: { where: string; path: (PathPart | "*")[]; kinds: string[]; fields: string[] }[] = [
+  {
+    where: "a Deployment's spec",
+    path: ["spec"],
+    kinds: ["Deployment"],
+    fields: [
+      "replicas",
+      "selector",
+      "template",
+      "strategy",
+      "minReadySeconds",
+      "revisionHistoryLimit",
+      "paused",
+      "progressDeadlineSeconds",
+    ],
+  },
+  {
+    where: "a container",
+    path: ["spec", "template", "spec", "containers", "*"],
+    kinds: ["Deployment"],
+    fields: [
+      "name",
+      "image",
+      "command",
+      "args",
+      "workingDir",
+      "ports",
+      "envFrom",
+      "env",
+      "resources",
+      "resizePolicy",
+      "restartPolicy",
+      "volumeMounts",
+      "volumeDevices",
+      "livenessProbe",
+      "readinessProbe",
+      "startupProbe",
+      "lifecycle",
+      "terminationMessagePath",
+      "terminationMessagePolicy",
+      "imagePullPolicy",
+      "securityContext",
+      "stdin",
+      "stdinOnce",
+      "tty",
+    ],
+  },
+  ...["livenessProbe", "readinessProbe", "startupProbe"].map((probe) => ({
+    where: `a ${probe}`,
+    path: ["spec", "template", "spec", "containers", "*", probe] as (PathPart | "*")[],
+    kinds: ["Deployment"],
+    fields: [
+      "exec",
+      "httpGet",
+      "tcpSocket",
+      "grpc",
+      "initialDelaySeconds",
+      "timeoutSeconds",
+      "periodSeconds",
+      "successThreshold",
+      "failureThreshold",
+      "terminationGracePeriodSeconds",
+    ],
+  })),
+  {
+    where: "a Service's spec",
+    path: ["spec"],
+    kinds: ["Service"],
+    fields: [
+      "ports",
+      "selector",
+      "clusterIP",
+      "clusterIPs",
+      "type",
+      "externalIPs",
+      "sessionAffinity",
+      "loadBalancerIP",
+      "loadBalancerSourceRanges",
+      "externalName",
+      "externalTrafficPolicy",
+      "healthCheckNodePort",
+      "publishNotReadyAddresses",
+      "sessionAffinityConfig",
+      "ipFamilies",
+      "ipFamilyPolicy",
+      "allocateLoadBalancerNodePorts",
+      "loadBalancerClass",
+      "internalTrafficPolicy",
+      "trafficDistribution",
+    ],
+  },
+  {
+    where: "a Secret",
+    path: [],
+    kinds: ["Secret"],
+    fields: ["apiVersion", "kind", "metadata", "data", "stringData", "type", "immutable"],
+  },
+];
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.length];
+}
+
+/** Every concrete path matching a pattern with "*" for any array index. */
+function expand(value: unknown, pattern: (PathPart | "*")[], prefix: PathPart[] = []): PathPart[][] {
+  if (pattern.length === 0) return [prefix];
+  const [head, ...rest] = pattern;
+  if (head === "*") {
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((v, i) => expand(v, rest, [...prefix, i]));
+  }
+  if (value === null || typeof value !== "object") return [];
+  return expand((value as Record<string, unknown>)[head as string], rest, [...prefix, head]);
+}
+
+/** Warns about fields the API does not know at the places listed above, with the nearest known name. */
+function checkUnknownFields(objects: K8sObject[], problems: K8sProblem[]): void {
+  for (const obj of objects) {
+    for (const rule of KNOWN_FIELDS.filter((r) => r.kinds.includes(obj.kind))) {
+      for (const path of expand(obj.value, rule.path)) {
+        let target: unknown = obj.value;
+        for (const part of path) target = (target as Record<PathPart, unknown>)[part];
+        if (target === null || typeof target !== "object" || Array.isArray(target)) continue;
+        for (const key of Object.keys(target)) {
+          if (rule.fields.includes(key)) continue;
+          // A near miss ("readinesProbe"), or the start of a longer name ("period" for "periodSeconds").
+          const lower = key.toLowerCase();
+          const prefixed = rule.fields.find((f) => f.toLowerCase().startsWith(lower));
+          const best = rule.fields.reduce((a, b) =>
+            distance(lower, a.toLowerCase()) <= distance(lower, b.toLowerCase()) ? a : b,
+          );
+          const suggestion = distance(lower, best.toLowerCase()) <= 3 ? best : prefixed;
+          const hint = suggestion ? `; did you mean "${suggestion}"?` : "";
+          problems.push({
+            file: obj.file,
+            ...locate(obj, [...path, key]),
+            severity: "warning",
+            message: `${obj.kind} ${obj.name}: unknown field "${key}" in ${rule.where}: the API server drops it${hint}`,
+          });
+        }
+      }
+    }
+  }
+}
+
 /** Parses and checks manifest files (path → text). Errors mean the manifests would not work; warnings, that they should change. */
 export function validateManifests(files: Record<string, string>, opts: ValidateOptions = {}): ValidationResult {
   const { objects, problems } = parseManifests(files);
   checkSchemas(objects, problems);
+  checkUnknownFields(objects, problems);
   // Cross-object rules need well-formed objects: they run only when the schema check found nothing wrong.
   if (!problems.some((p) => p.severity === "error")) checkSemantics(objects, problems, opts);
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));

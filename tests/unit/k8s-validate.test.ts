@@ -244,3 +244,32 @@ describe("local rendition model", () => {
     expect(rr.pick([])).toBeUndefined();
   });
 });
+
+describe("unknown fields", () => {
+  it("warns about a misspelt probe, with the field's line and the nearest name", () => {
+    const p = only(check(APP.replace("readinessProbe:", "readinesProbe:")));
+    expect(p).toMatchObject({ line: 27, severity: "warning" });
+    expect(p.message).toContain('unknown field "readinesProbe" in a container');
+    expect(p.message).toContain('did you mean "readinessProbe"?');
+  });
+
+  it("warns about unknown fields of probes, Deployment and Service specs and Secrets", () => {
+    expect(only(check(APP.replace("port: 8080\n---", "port: 8080\n            period: 2\n---"))).message).toContain(
+      'did you mean "periodSeconds"?',
+    );
+    expect(only(check(APP.replace("replicas: 3", "replica: 3"))).message).toContain(
+      '"replica" in a Deployment\'s spec',
+    );
+    // A Service without its selector also selects nothing: the warning says why.
+    const service = check(APP.replace("  selector:\n    app: web", "  selectors:\n    app: web"));
+    expect(service.map((p) => p.severity).sort()).toEqual(["error", "warning"]);
+    expect(service.find((p) => p.severity === "warning")!.message).toContain('did you mean "selector"?');
+    // The misspelt stringData is dropped, so the key the Deployment wants is missing too.
+    const secret = check(APP, SECRET.replace("stringData", "stringdata"));
+    expect(secret.map((p) => `${p.file}:${p.severity}`).sort()).toEqual([
+      "k8s/app.yaml:error",
+      "k8s/secret.yaml:warning",
+    ]);
+    expect(secret.find((p) => p.severity === "warning")!.message).toContain('did you mean "stringData"?');
+  });
+});
