@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.KUBECONFIG;
   await Promise.all(started.map((r) => r.stop()));
   await stopAllRuns();
 });
@@ -58,13 +59,28 @@ describe("lesson 16.8.2: Kubernetes manifests as a local rendition", () => {
     for (let i = 0; i < 8; i++) after.add(await podOf(r));
     expect(after.has(dropped)).toBe(false);
     expect(after.size).toBe(2);
+
+    // With every pod switched off, the Service has no endpoint left and says so.
+    const deadline = Date.now() + 20_000;
+    let last = await r.request({ service: "web", method: "GET", path: "/" });
+    while (last.status === 200 && Date.now() < deadline) {
+      await r.request({ service: "web", method: "POST", path: "/admin/ready?ready=false" });
+      await new Promise((done) => setTimeout(done, 300));
+      last = await r.request({ service: "web", method: "GET", path: "/" });
+    }
+    expect(last.status).toBe(503);
+    expect(last.body).toContain("no ready endpoints for service web");
   });
 
   it("restarts a pod's container when its liveness probe fails", async () => {
+    // A kubeconfig is never used: the Run says so and renders locally all the same.
+    process.env.KUBECONFIG = "/nonexistent/kubeconfig";
     const r = await startRun(SLUG, null, { owner: "it-k8s-liveness" });
     started.push(r);
     const events = collect(r);
     await r.whenAllRunning();
+    delete process.env.KUBECONFIG;
+    expect(logText(events, "web")).toContain("applying to a real cluster is not implemented");
     const broken = await podOf(r, "POST", "/admin/break");
     await waitFor(
       events,
