@@ -3,6 +3,9 @@
 import { createHash } from "node:crypto";
 import type { ContainerSpec, ProbeSpec } from "./validate";
 
+/** Pods one run may have: every pod is a container on a machine shared by every learner. */
+export const MAX_PODS = 6;
+
 /** Bytes of a memory quantity: "64Mi", "128M", "1Gi", "1e6", "512". */
 export function memoryBytes(q: string | number): number | undefined {
   if (typeof q === "number") return q;

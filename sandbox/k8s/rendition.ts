@@ -21,6 +21,7 @@ import {
   containerEnv,
   containerLimits,
   crashBackoffMs,
+  MAX_PODS,
   podName,
   probeStatusOk,
   ProbeState,
@@ -181,6 +182,11 @@ export class LocalRendition {
       const containers = (d.value.spec as DeploymentSpec).template.spec.containers;
       if (containers.length !== 1)
         return this.failAll(`Deployment ${d.name}: the local rendition runs pods of exactly one container`);
+    }
+    const podCount = deployments.reduce((n, d) => n + ((d.value.spec as DeploymentSpec).replicas ?? 1), 0);
+    if (podCount > MAX_PODS) {
+      this.say(`✗ ${podCount} pods asked for; the local rendition runs at most ${MAX_PODS} (this machine is shared)`);
+      return this.failAll(`${podCount} pods asked for; the local rendition runs at most ${MAX_PODS}`);
     }
     const images = [
       ...new Set(deployments.map((d) => (d.value.spec as DeploymentSpec).template.spec.containers[0].image ?? "")),

@@ -130,4 +130,22 @@ describe("lesson 16.8.2: Kubernetes manifests as a local rendition", () => {
     await r.stop();
     expect(await leftovers(r.id)).toEqual({ containers: 0, networks: 0 });
   });
+
+  it("refuses more pods than the local rendition runs, before building anything", async () => {
+    const lesson = await loadLesson(SLUG);
+    const files = {
+      ...lesson.files,
+      "k8s/app.yaml": lesson.files["k8s/app.yaml"].replace("replicas: 3", "replicas: 40"),
+    };
+    const r = await startRun(SLUG, files, { owner: "it-k8s-too-many" });
+    started.push(r);
+    const events = collect(r);
+    const failed = (await waitFor(events, (e) => e.type === "stage" && e.stage === "failed", 60_000)) as Extract<
+      RunEvent,
+      { type: "stage" }
+    >;
+    expect(failed.detail).toContain("40 pods asked for");
+    expect(events.some((e) => e.type === "stage" && e.stage === "building")).toBe(false);
+    await r.stop();
+  });
 });
