@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { manifestSchema, runnableServices } from "../../lib/lesson-schema";
+import { loadLesson } from "../../lib/lessons";
 import { imageTag, validateManifests, type K8sProblem } from "../../sandbox/k8s/validate";
 import {
   containerEnv,
@@ -271,5 +273,37 @@ describe("unknown fields", () => {
       "k8s/secret.yaml:warning",
     ]);
     expect(secret.find((p) => p.severity === "warning")!.message).toContain('did you mean "stringData"?');
+  });
+});
+
+describe("lesson.json kubernetes section", () => {
+  const base = {
+    section: "16.8.2",
+    title: { zh: "标题", en: "Title" },
+    summary: { zh: "摘要", en: "Summary" },
+    kubernetes: { manifests: ["k8s/app.yaml"], images: { "playground/web:1.0": "services/web" }, services: ["web"] },
+    checks: [{ name: { zh: "根", en: "Root" }, service: "web", path: "/", expect: { status: 200 } }],
+  };
+
+  it("lets checks and requests target the lesson's Kubernetes Services", () => {
+    const m = manifestSchema.parse(base);
+    expect(runnableServices(m)).toEqual([{ name: "web", protocol: "http" }]);
+  });
+
+  it("rejects a Kubernetes Service named like a service, and an image name with a space", () => {
+    const clash = {
+      ...base,
+      services: [{ name: "web", dir: "services/web", port: 8080 }],
+    };
+    expect(manifestSchema.safeParse(clash).success).toBe(false);
+    const badImage = { ...base, kubernetes: { ...base.kubernetes, images: { "play ground": "services/web" } } };
+    expect(manifestSchema.safeParse(badImage).success).toBe(false);
+  });
+
+  it("ships manifests that validate without a problem", async () => {
+    const lesson = await loadLesson("kubernetes");
+    const k8s = lesson.manifest.kubernetes!;
+    const files = Object.fromEntries(k8s.manifests.map((f) => [f, lesson.files[f]]));
+    expect(validateManifests(files, { buildableImages: Object.keys(k8s.images) }).problems).toEqual([]);
   });
 });
