@@ -69,6 +69,24 @@ export const checkSchema = requestSchema.extend({
   }),
 });
 
+/** Image name as a Kubernetes manifest writes it, e.g. "playground/web:1.0". */
+const imageName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like playground/web:1.0");
+
+/**
+ * A lesson run from Kubernetes manifests: they are validated, then their Deployments run as a local rendition on
+ * Docker. Each image a Deployment names is built from the Dockerfile in a service folder of the lesson.
+ */
+export const kubernetesSchema = z.object({
+  /** Manifest files (YAML, several documents each), relative to the lesson folder. */
+  manifests: z.array(lessonPath).min(1),
+  /** Image name → the folder holding its Dockerfile (the build context). */
+  images: z.record(imageName, lessonPath),
+  /** The Kubernetes Services the request panel and the checks reach; each must be defined in the manifests. */
+  services: z.array(serviceName).min(1),
+});
+
 export const manifestSchema = z
   .object({
     /** Chapter section, e.g. "16.1" or "16.4.2". */
@@ -80,10 +98,12 @@ export const manifestSchema = z
     openFiles: z.array(lessonPath).default([]),
     requests: z.array(requestSchema).default([]),
     checks: z.array(checkSchema).default([]),
+    kubernetes: kubernetesSchema.optional(),
   })
   .superRefine((m, ctx) => {
-    const names = new Set(m.services.map((s) => s.name));
-    if (names.size !== m.services.length) ctx.addIssue({ code: "custom", message: "service names must be unique" });
+    const all = runnableServices(m);
+    const names = new Set(all.map((s) => s.name));
+    if (names.size !== all.length) ctx.addIssue({ code: "custom", message: "service names must be unique" });
     for (const s of m.services) {
       if (s.build && s.command)
         ctx.addIssue({ code: "custom", message: `${s.name}: build and command exclude each other` });
@@ -96,7 +116,19 @@ export const manifestSchema = z
         ctx.addIssue({ code: "custom", message: `request "${r.name.en}" targets unknown service ${r.service}` });
   });
 
+/** Every service a run of the lesson shows and answers on: its own services, then its Kubernetes Services. */
+export function runnableServices(m: {
+  services: { name: string; protocol: "http" | "grpc" }[];
+  kubernetes?: { services: string[] };
+}): { name: string; protocol: "http" | "grpc" }[] {
+  return [
+    ...m.services.map((s) => ({ name: s.name, protocol: s.protocol })),
+    ...(m.kubernetes?.services ?? []).map((name) => ({ name, protocol: "http" as const })),
+  ];
+}
+
 export type LessonManifest = z.infer<typeof manifestSchema>;
+export type KubernetesSpec = z.infer<typeof kubernetesSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type RequestSpec = z.infer<typeof requestSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;

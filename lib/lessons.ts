@@ -2,7 +2,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { manifestSchema } from "./lesson-schema";
+import { manifestSchema, runnableServices } from "./lesson-schema";
 import type { LessonFiles, LoadedLesson } from "../sandbox/types";
 
 export const LESSONS_ROOT = path.resolve(process.env.PLAYGROUND_LESSONS_DIR ?? path.join(process.cwd(), "lessons"));
@@ -58,6 +58,13 @@ export async function loadLessonFromDir(dir: string, slug: string): Promise<Load
       throw new LessonError(`lesson ${slug}: service ${s.name} has no files under ${s.dir}/`);
     }
   }
+  for (const f of manifest.kubernetes?.manifests ?? []) {
+    if (!(f in files)) throw new LessonError(`lesson ${slug}: kubernetes.manifests names missing file ${f}`);
+  }
+  for (const [image, dir] of Object.entries(manifest.kubernetes?.images ?? {})) {
+    if (!(`${dir}/Dockerfile` in files))
+      throw new LessonError(`lesson ${slug}: image ${image} has no ${dir}/Dockerfile`);
+  }
   for (const f of manifest.openFiles) {
     if (!(f in files)) throw new LessonError(`lesson ${slug}: openFiles names missing file ${f}`);
   }
@@ -72,8 +79,8 @@ export async function listLessons(root = LESSONS_ROOT): Promise<LessonSummary[]>
   const out: LessonSummary[] = [];
   for (const { order, slug, dir } of await lessonDirs(root)) {
     const lesson = await loadLessonFromDir(dir, slug);
-    const { section, title, summary, services } = lesson.manifest;
-    out.push({ slug, order, section, title, summary, serviceCount: services.length });
+    const { section, title, summary } = lesson.manifest;
+    out.push({ slug, order, section, title, summary, serviceCount: runnableServices(lesson.manifest).length });
   }
   return out;
 }

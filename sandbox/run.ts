@@ -15,6 +15,7 @@ import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, run
 import type { Limits } from "./limits";
 import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
+import { LocalRendition } from "./k8s/rendition";
 import { StageMachine, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
 import { parseSpanLine, SPAN_MARKER } from "./spans";
@@ -67,6 +68,8 @@ interface ServiceRuntime {
   buildAbort?: AbortController;
   /** Span lines that could not be read; reported once. */
   badSpanLines: number;
+  /** A Kubernetes Service of the lesson: its pods and port belong to the run's local rendition. */
+  rendered?: boolean;
 }
 
 export class Run implements RunHandle {
@@ -85,6 +88,8 @@ export class Run implements RunHandle {
   replaced = false;
   private endedWith?: RunEndReason;
   readonly createdAt = Date.now();
+  /** A lesson of Kubernetes manifests runs them on Docker (sandbox/k8s); undefined for every other lesson. */
+  private readonly rendition?: LocalRendition;
 
   constructor(
     readonly id: string,
@@ -102,6 +107,45 @@ export class Run implements RunHandle {
         badSpanLines: 0,
       });
     }
+    if (lesson.manifest.kubernetes) this.rendition = this.createRendition(lesson.manifest.kubernetes);
+  }
+
+  /** One runtime per exposed Kubernetes Service (its stage, its port) and the rendition that drives them. */
+  private createRendition(spec: NonNullable<LoadedLesson["manifest"]["kubernetes"]>): LocalRendition {
+    for (const name of spec.services) {
+      this.runtimes.set(name, {
+        spec: { name, dir: spec.manifests[0], port: 80, protocol: "http", env: {}, dependsOn: [] },
+        machine: new StageMachine(),
+        buildOutput: "",
+        budget: new OutputBudget(this.limits.outputBytesPerStream),
+        startedAt: 0,
+        badSpanLines: 0,
+        rendered: true,
+      });
+    }
+    const runtime = (service: string): ServiceRuntime => this.runtimes.get(service)!;
+    const labels = (): Record<string, string> => runLabels(this.id, this.lesson.slug, this.owner);
+    return new LocalRendition(
+      {
+        runId: this.id,
+        lessonSlug: this.lesson.slug,
+        limits: this.limits,
+        startedAt: () => runtime(spec.services[0]).startedAt,
+        networkName: () => this.network?.name,
+        containerLabels: labels,
+        imageLabels: () => builtImageLabels(labels()),
+        stopping: () => this.stopping !== undefined,
+        system: (text, service) => this.system(text, service),
+        log: (service, stream, text) => this.output(runtime(service), stream, Buffer.from(text, "utf8")),
+        diagnostics: (service, diagnostics) => this.emit({ type: "diagnostics", service, diagnostics }),
+        setStage: (service, stage, detail) => this.setStage(runtime(service), stage, detail),
+        setPort: (service, hostPort) => {
+          runtime(service).hostPort = hostPort;
+          this.emit({ type: "ports", service, hostPort });
+        },
+      },
+      spec,
+    );
   }
 
   get lessonSlug(): string {
@@ -213,7 +257,7 @@ export class Run implements RunHandle {
       const tmpfs = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
       await Promise.all(
         [...this.runtimes.values()]
-          .filter((rt) => !rt.spec.build)
+          .filter((rt) => !rt.spec.build && !rt.rendered)
           .map((rt) =>
             this.createService(d, rt, labels, {
               image: imageTag,
@@ -246,8 +290,13 @@ export class Run implements RunHandle {
         for (const rt of this.runtimes.values()) this.setStage(rt, "failed", (err as Error).message);
         throw err;
       }
+      const rendered = this.rendition?.start(files).catch((err: unknown) => {
+        if (this.stopping) return;
+        for (const rt of this.runtimes.values()) if (rt.rendered) this.setStage(rt, "failed", (err as Error).message);
+      });
       await Promise.all(
         [...this.runtimes.values()].map(async (rt) => {
+          if (rt.rendered) return;
           try {
             for (const dep of rt.spec.dependsOn) await this.waitRunning(dep);
             if (this.stopping) return;
@@ -259,6 +308,7 @@ export class Run implements RunHandle {
           }
         }),
       );
+      await rendered;
     })();
     return this.starting;
   }
@@ -628,6 +678,8 @@ export class Run implements RunHandle {
       await Promise.resolve();
       if (this.wallClock) clearTimeout(this.wallClock);
       for (const rt of this.runtimes.values()) rt.buildAbort?.abort();
+      // The rendition stops its own build and pods at once; start() then settles without waiting for them.
+      const renditionStopped = this.rendition?.stop();
       // Only a service that got to serve gets a graceful stop; one still waiting for files or building is
       // killed at once (its PID 1 is a shell, which ignores SIGTERM, so a grace period would only be waited out).
       const graceful = new Set(
@@ -637,6 +689,7 @@ export class Run implements RunHandle {
       for (const rt of this.runtimes.values()) this.setStage(rt, "stopped");
       await this.starting?.catch(() => {});
       await this.preparing?.catch(() => {});
+      await renditionStopped;
       await Promise.all(
         [...this.runtimes.values()].map(async (rt) => {
           if (!rt.container) return;

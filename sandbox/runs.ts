@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { Run } from "./run";
 import type { RunHandle } from "./types";
 import { LessonError, loadLesson } from "../lib/lessons";
+import { runnableServices } from "../lib/lesson-schema";
 
 const runs = new Map<string, Run>();
 /** Per owner, one prepared run of the lesson they last ran, waiting for their next Run. */
@@ -50,7 +51,7 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
     throw err;
   }
   const checked = files == null ? lesson.files : validateFiles(files);
-  if (lesson.manifest.services.length === 0) {
+  if (runnableServices(lesson.manifest).length === 0) {
     throw new SandboxError("BAD_REQUEST", `The lesson "${lessonSlug}" has no services to run.`);
   }
   await docker(); // throws ENGINE_UNREACHABLE with the fix
@@ -75,7 +76,8 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
       });
     }
     if (run.ended) return;
-    run.system(`run ${run.id}: ${lesson.manifest.services.map((s) => s.name).join(", ")}`);
+    const names = runnableServices(lesson.manifest).map((s) => s.name);
+    run.system(`run ${run.id}: ${names.join(", ")}`);
     const tag = await ensureImage((line) => run.system(line));
     await run.start(tag, checked);
   })().catch((err: unknown) => {

@@ -13,6 +13,8 @@ export interface Diagnostic {
   line: number; // 1-based
   column: number; // 1-based; 1 when the compiler gives none
   message: string;
+  /** Absent means an error; a warning (e.g. an unpinned image in a Kubernetes manifest) does not stop a Run. */
+  severity?: "error" | "warning";
 }
 
 /** One stage of a service's Dockerfile build and the size of the image it produced. */

@@ -2,6 +2,7 @@
 import { ensureImage, startRun, stopAllRuns, reapOrphans, SandboxError, type RunEvent } from "../sandbox/index";
 import { runChecks } from "../sandbox/checks";
 import { listLessons, loadLesson } from "../lib/lessons";
+import { runnableServices } from "../lib/lesson-schema";
 
 const COLOURS = [36, 35, 33, 32, 34, 91, 96, 95];
 
@@ -16,7 +17,7 @@ async function main(): Promise<number> {
   const slug = args.find((a) => !a.startsWith("--"));
   if (!slug) usage((await listLessons()).map((l) => l.slug));
   const lesson = await loadLesson(slug);
-  const names = lesson.manifest.services.map((s) => s.name);
+  const names = runnableServices(lesson.manifest).map((s) => s.name);
   const width = Math.max(6, ...names.map((n) => n.length));
   const colour = (name: string): number => COLOURS[Math.max(0, names.indexOf(name)) % COLOURS.length];
   const tty = process.stdout.isTTY;

@@ -87,7 +87,7 @@ export default function CodeEditor({
         const word = model.getWordAtPosition({ lineNumber: line, column });
         const endColumn = word && word.endColumn > column ? word.endColumn : model.getLineMaxColumn(line);
         return {
-          severity: monaco.MarkerSeverity.Error,
+          severity: d.severity === "warning" ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Error,
           message: d.message,
           source: d.service,
           startLineNumber: line,

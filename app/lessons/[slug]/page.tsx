@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import Link from "next/link";
 import { LessonError, listLessons, loadLesson } from "@/lib/lessons";
+import { runnableServices } from "@/lib/lesson-schema";
 import { TopBar } from "@/components/ui/TopBar";
 import { Bi } from "@/components/ui/Bi";
 import { LessonSidebar } from "@/components/lesson/LessonNav";
@@ -90,7 +91,7 @@ export default async function LessonPage({ params }: Params) {
                 slug={slug}
                 originals={lesson.files}
                 openFiles={manifest.openFiles}
-                services={manifest.services.map((s) => ({ name: s.name, protocol: s.protocol }))}
+                services={runnableServices(manifest)}
                 requests={manifest.requests}
                 traces={manifest.services.some((s) => s.command?.[0] === "playground-collector")}
               />

@@ -1,0 +1,3 @@
+module playground/kubernetes/web
+
+go 1.25

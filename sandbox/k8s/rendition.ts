@@ -1,0 +1,619 @@
+// The local rendition of a lesson's Kubernetes manifests on Docker (not a cluster): validates them, builds each
+// image a Deployment names from the lesson's Dockerfile, runs `replicas` sandboxed containers named like pods,
+// probes them as a kubelet would (readiness → the Service's endpoints, liveness → a restart), and serves each
+// Service as a round-robin port on 127.0.0.1 that forwards only to ready pods.
+import type Docker from "dockerode";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { connect } from "node:net";
+import { parseGoDiagnostics } from "../diagnostics";
+import { docker, isNotFound } from "../docker";
+import { dockerfileDiagnostics } from "../dockerfile";
+import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage } from "../dockerfile-build";
+import { localBaseImages } from "../image";
+import { SERVICE_LABEL } from "../labels";
+import type { Limits } from "../limits";
+import { FrameDemuxer, OutputBudget, type StreamKind } from "../streams";
+import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
+import type { KubernetesSpec } from "../../lib/lesson-schema";
+import {
+  containerEnv,
+  containerLimits,
+  crashBackoffMs,
+  MAX_PODS,
+  podName,
+  probeStatusOk,
+  ProbeState,
+  probeTiming,
+  templateHash,
+} from "./model";
+import { ServiceProxy, type Endpoint } from "./proxy";
+import {
+  formatProblem,
+  resolvePort,
+  secretValues,
+  validateManifests,
+  type ContainerSpec,
+  type DeploymentSpec,
+  type K8sObject,
+  type K8sProblem,
+  type ProbeSpec,
+  type ServiceSpecK8s,
+} from "./validate";
+
+/** Who a built image runs as when its Dockerfile leaves it as root (distroless's "nonroot" user id). */
+const NON_ROOT_FALLBACK = "65532:65532";
+const POD_TMPFS = `rw,noexec,nosuid,nodev,size=${64 * 1024 * 1024},mode=1777`;
+/** Seconds a pod gets between SIGTERM and SIGKILL (terminationGracePeriodSeconds, shortened for the sandbox). */
+const GRACE_SECONDS = 2;
+
+/** What the rendition needs of the run that hosts it. */
+export interface RenditionHost {
+  runId: string;
+  lessonSlug: string;
+  limits: Limits;
+  startedAt: () => number;
+  networkName: () => string | undefined;
+  containerLabels: () => Record<string, string>;
+  imageLabels: () => Record<string, string>;
+  stopping: () => boolean;
+  system: (text: string, service: string) => void;
+  log: (service: string, stream: StreamKind, text: string) => void;
+  diagnostics: (service: string, list: Diagnostic[]) => void;
+  setStage: (service: string, stage: ServiceStage, detail?: string) => void;
+  setPort: (service: string, hostPort: number) => void;
+}
+
+interface Pod {
+  name: string;
+  deployment: string;
+  spec: ContainerSpec;
+  image: string;
+  user: string;
+  env: Record<string, string>;
+  limits: { memoryBytes: number; cpus: number };
+  container?: Docker.Container;
+  /** containerPort → its published port on 127.0.0.1. */
+  hostPorts: Map<number, number>;
+  ready: boolean;
+  restarts: number;
+  /** Bumped on every (re)start: probe loops of an older start end by themselves. */
+  generation: number;
+  /** Set when a liveness failure stopped the container: it comes back at once, not after a crash backoff. */
+  killedForLiveness: boolean;
+  lastReadinessFailure?: string;
+  budget: OutputBudget;
+  partial: Record<StreamKind, string>;
+  timers: Set<NodeJS.Timeout>;
+}
+
+interface RenderedService {
+  name: string;
+  object: K8sObject;
+  proxy: ServiceProxy;
+  /** Per selected Deployment: the containerPort the Service's (first) port targets. */
+  targetPorts: Map<string, number>;
+  running: boolean;
+}
+
+/** Is there a kubeconfig that a real `kubectl apply` would use? */
+function kubeconfigPresent(): string | undefined {
+  if (process.env.KUBECONFIG) return `KUBECONFIG=${process.env.KUBECONFIG}`;
+  const file = path.join(homedir(), ".kube", "config");
+  return existsSync(file) ? file : undefined;
+}
+
+function toDiagnostic(p: K8sProblem, service: string): Diagnostic {
+  return { service, file: p.file, line: p.line, column: p.column, message: p.message, severity: p.severity };
+}
+
+export class LocalRendition {
+  private readonly pods: Pod[] = [];
+  private readonly services: RenderedService[] = [];
+  private readonly builtTags = new Set<string>();
+  private readonly buildAbort = new AbortController();
+  private stopped = false;
+  private deadlineTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly host: RenditionHost,
+    private readonly spec: KubernetesSpec,
+  ) {}
+
+  /** The service whose terminal shows what concerns the whole rendition (validation, builds). */
+  private get primary(): string {
+    return this.spec.services[0];
+  }
+
+  private say(text: string): void {
+    for (const s of this.spec.services) this.host.system(text, s);
+  }
+
+  private failAll(detail: string): void {
+    for (const s of this.spec.services) this.host.setStage(s, "failed", detail);
+  }
+
+  async start(files: LessonFiles): Promise<void> {
+    const manifestFiles: Record<string, string> = {};
+    for (const f of this.spec.manifests) {
+      if (files[f] === undefined) return this.failAll(`the manifest ${f} is missing`);
+      manifestFiles[f] = files[f];
+    }
+    this.say(`validating ${this.spec.manifests.join(", ")} against the Kubernetes API schema and the rules below`);
+    const { objects, problems } = validateManifests(manifestFiles, { buildableImages: Object.keys(this.spec.images) });
+    const missing = this.spec.services.filter((s) => !objects.some((o) => o.kind === "Service" && o.name === s));
+    for (const name of missing)
+      problems.push({
+        file: this.spec.manifests[0],
+        line: 1,
+        column: 1,
+        severity: "error",
+        message: `the lesson exposes Service "${name}", but no manifest defines a Service of that name`,
+      });
+    this.host.diagnostics(
+      this.primary,
+      problems.map((p) => toDiagnostic(p, this.primary)),
+    );
+    for (const p of problems) this.say(formatProblem(p));
+    const errors = problems.filter((p) => p.severity === "error");
+    const warnings = problems.length - errors.length;
+    if (errors.length > 0) {
+      this.say(`✗ ${errors.length} error(s), ${warnings} warning(s): nothing is run until the manifests are valid`);
+      return this.failAll(`the manifests have ${errors.length} error(s): ${errors[0].message}`);
+    }
+    this.say(`✓ ${objects.length} objects valid${warnings ? `, ${warnings} warning(s)` : ""}`);
+
+    const kubeconfig = kubeconfigPresent();
+    if (kubeconfig)
+      this.say(
+        `a kubeconfig is present (${kubeconfig}), but applying to a real cluster is not implemented: using the local rendition`,
+      );
+    this.say(
+      "not a Kubernetes cluster: a local rendition on Docker. Each pod is one sandboxed container, probes run from " +
+        "the playground as a kubelet would, each Service is a round-robin port on 127.0.0.1 to ready pods. " +
+        "No scheduler, no rolling updates, no cluster DNS, no kube-proxy.",
+    );
+    for (const o of objects.filter((x) => !["Deployment", "Service", "Secret"].includes(x.kind)))
+      this.say(`${o.kind} ${o.name}: accepted, but the local rendition does nothing with it`);
+
+    const deployments = objects.filter((o) => o.kind === "Deployment");
+    for (const d of deployments) {
+      const containers = (d.value.spec as DeploymentSpec).template.spec.containers;
+      if (containers.length !== 1)
+        return this.failAll(`Deployment ${d.name}: the local rendition runs pods of exactly one container`);
+    }
+    const podCount = deployments.reduce((n, d) => n + ((d.value.spec as DeploymentSpec).replicas ?? 1), 0);
+    if (podCount > MAX_PODS) {
+      this.say(`✗ ${podCount} pods asked for; the local rendition runs at most ${MAX_PODS} (this machine is shared)`);
+      return this.failAll(`${podCount} pods asked for; the local rendition runs at most ${MAX_PODS}`);
+    }
+    const images = [
+      ...new Set(deployments.map((d) => (d.value.spec as DeploymentSpec).template.spec.containers[0].image ?? "")),
+    ];
+    const built = new Map<string, string>();
+    for (const s of this.spec.services) this.host.setStage(s, "building");
+    for (const image of images) {
+      const user = await this.build(image, files);
+      if (user === undefined || this.stopped) return;
+      built.set(image, user);
+    }
+
+    await this.exposeServices(objects, deployments);
+    if (this.stopped) return;
+    const secrets = new Map(objects.filter((o) => o.kind === "Secret").map((o) => [o.name, secretValues(o)]));
+    for (const d of deployments) this.planPods(d, secrets, built);
+    for (const s of this.spec.services) this.host.setStage(s, "starting");
+    const remaining = this.host.startedAt() + this.host.limits.startTimeoutMs - Date.now();
+    this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(0, remaining));
+    await Promise.all(
+      this.pods.map(async (pod) => {
+        try {
+          await this.createPod(pod);
+          await this.startPod(pod);
+        } catch (err) {
+          if (!this.stopped) this.podSay(pod, `could not be started: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  /** Builds one image from its Dockerfile; returns the user it runs as, or undefined when the build failed. */
+  private async build(image: string, files: LessonFiles): Promise<string | undefined> {
+    const dir = this.spec.images[image];
+    const tag = `playground-build/${this.host.lessonSlug}-${image.replace(/[^a-z0-9]+/g, "-")}:${this.host.runId}`;
+    this.builtTags.add(tag);
+    const bases = await localBaseImages();
+    this.host.system(`docker build -t ${image} ${dir} (stands in for pushing ${image} to a registry)`, this.primary);
+    let output = "";
+    const remainingMs = this.host.startedAt() + this.host.limits.startTimeoutMs - Date.now();
+    const timer = setTimeout(() => this.buildAbort.abort(), Math.max(0, remainingMs));
+    const started = Date.now();
+    try {
+      const result = await buildServiceImage({
+        files,
+        dir,
+        dockerfile: "Dockerfile",
+        tag,
+        labels: this.host.imageLabels(),
+        limits: this.host.limits,
+        baseImages: bases,
+        signal: this.buildAbort.signal,
+        onOutput: (text) => {
+          if (output.length < 256 * 1024) output += text;
+          this.host.log(this.primary, "stdout", text);
+        },
+      });
+      this.host.system(
+        `image ${image} built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${formatBytes(result.bytes)}`,
+        this.primary,
+      );
+      if (!result.user || /^(0|root)(:|$)/.test(result.user)) {
+        this.host.system(`the image would run as root; the pods run as ${NON_ROOT_FALLBACK} instead`, this.primary);
+        return NON_ROOT_FALLBACK;
+      }
+      return result.user;
+    } catch (err) {
+      if (this.stopped) return undefined;
+      const message =
+        this.buildAbort.signal.aborted && err instanceof ImageBuildError
+          ? `the image build did not finish within ${this.host.limits.startTimeoutMs / 1000} s`
+          : (err as Error).message;
+      this.host.diagnostics(this.primary, [
+        ...parseGoDiagnostics(output, this.primary, dir),
+        ...dockerfileDiagnostics(message, this.primary, `${dir}/Dockerfile`),
+      ]);
+      this.host.system(`image build of ${image} failed: ${message}`, this.primary);
+      this.failAll(`image build of ${image} failed: ${message.split("\n")[0]}`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exposeServices(objects: K8sObject[], deployments: K8sObject[]): Promise<void> {
+    for (const name of this.spec.services) {
+      const object = objects.find((o) => o.kind === "Service" && o.name === name)!;
+      const spec = (object.value.spec ?? {}) as ServiceSpecK8s;
+      const first = spec.ports?.[0];
+      const targetPorts = new Map<string, number>();
+      for (const d of deployments) {
+        const template = (d.value.spec as DeploymentSpec).template;
+        const labels = template.metadata?.labels ?? {};
+        const selected = Object.entries(spec.selector ?? {}).every(([k, v]) => labels[k] === v);
+        const target = first
+          ? resolvePort(first.targetPort ?? first.port, template.spec.containers[0].ports ?? [])
+          : undefined;
+        if (selected && target !== undefined) targetPorts.set(d.name, target);
+      }
+      const rendered: RenderedService = {
+        name,
+        object,
+        targetPorts,
+        running: false,
+        proxy: new ServiceProxy(name, () => this.endpoints(rendered)),
+      };
+      if (this.stopped) return;
+      this.services.push(rendered);
+      const port = await rendered.proxy.listen();
+      if (this.stopped) return void (await rendered.proxy.close());
+      this.host.setPort(name, port);
+      this.host.system(
+        `Service ${name}: port ${first?.port ?? "?"} → targetPort ${String(first?.targetPort ?? first?.port)} of ` +
+          `${[...targetPorts.keys()].map((d) => `Deployment ${d}`).join(", ")} pods, here http://127.0.0.1:${port}`,
+        name,
+      );
+    }
+  }
+
+  private endpoints(s: RenderedService): Endpoint[] {
+    const out: Endpoint[] = [];
+    for (const pod of this.pods) {
+      const target = s.targetPorts.get(pod.deployment);
+      const port = target === undefined ? undefined : pod.hostPorts.get(target);
+      if (pod.ready && port) out.push({ pod: pod.name, port });
+    }
+    return out;
+  }
+
+  private planPods(d: K8sObject, secrets: Map<string, Record<string, string>>, built: Map<string, string>): void {
+    const spec = d.value.spec as DeploymentSpec;
+    const c = spec.template.spec.containers[0];
+    const hash = templateHash(spec.template);
+    const { env, fromSecrets } = containerEnv(c, secrets);
+    const limits = containerLimits(c, this.host.limits);
+    const replicas = spec.replicas ?? 1;
+    this.say(
+      `Deployment ${d.name}: ${replicas} replica(s) of ${c.image}, limits ${Math.round(limits.memoryBytes / 1024 ** 2)}Mi / ` +
+        `${limits.cpus} CPU${limits.notes.length ? ` (${limits.notes.join("; ")})` : ""}` +
+        (fromSecrets.length ? `; env from Secrets: ${fromSecrets.join(", ")}` : ""),
+    );
+    if (c.startupProbe) this.say(`Deployment ${d.name}: its startupProbe is not run by the local rendition`);
+    for (let i = 1; i <= replicas; i++) {
+      this.pods.push({
+        name: podName(d.name, hash, i),
+        deployment: d.name,
+        spec: c,
+        image: c.image ?? "",
+        user: built.get(c.image ?? "") ?? NON_ROOT_FALLBACK,
+        env,
+        limits,
+        hostPorts: new Map(),
+        ready: false,
+        restarts: 0,
+        generation: 0,
+        killedForLiveness: false,
+        budget: new OutputBudget(this.host.limits.outputBytesPerStream),
+        partial: { stdout: "", stderr: "" },
+        timers: new Set(),
+      });
+    }
+  }
+
+  /** The services that send to this pod's Deployment. */
+  private servicesOf(pod: Pod): RenderedService[] {
+    return this.services.filter((s) => s.targetPorts.has(pod.deployment));
+  }
+
+  private podSay(pod: Pod, text: string): void {
+    for (const s of this.servicesOf(pod)) this.host.system(`pod ${pod.name}: ${text}`, s.name);
+    if (this.servicesOf(pod).length === 0) this.host.system(`pod ${pod.name}: ${text}`, this.primary);
+  }
+
+  private async createPod(pod: Pod): Promise<void> {
+    const d = await docker();
+    const network = this.host.networkName();
+    if (!network) throw new Error("the run has no network");
+    const ports = (pod.spec.ports ?? []).map((p) => `${p.containerPort}/tcp`);
+    const tag = `playground-build/${this.host.lessonSlug}-${pod.image.replace(/[^a-z0-9]+/g, "-")}:${this.host.runId}`;
+    pod.container = await d.createContainer({
+      name: `playground-${this.host.runId}-${pod.name}`,
+      Image: tag,
+      User: pod.user,
+      // In Kubernetes a container's hostname is its pod's name.
+      Hostname: pod.name,
+      Env: Object.entries(pod.env).map(([k, v]) => `${k}=${v}`),
+      Labels: { ...this.host.containerLabels(), [SERVICE_LABEL]: pod.name },
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
+      HostConfig: {
+        NetworkMode: network,
+        PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": POD_TMPFS },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Memory: pod.limits.memoryBytes,
+        MemorySwap: pod.limits.memoryBytes,
+        NanoCpus: Math.round(pod.limits.cpus * 1e9),
+        PidsLimit: this.host.limits.pids,
+        LogConfig: { Type: "none", Config: {} },
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [pod.name] } } },
+    });
+    // stop() may have run while the engine created it: then nobody else would remove it.
+    if (this.stopped) {
+      await pod.container.remove({ force: true }).catch(() => {});
+      throw new Error("the run is stopping");
+    }
+  }
+
+  /** (Re)starts the pod's container: attach, start, read its ports, then probe it. */
+  private async startPod(pod: Pod): Promise<void> {
+    if (this.stopped) return;
+    const container = pod.container!;
+    const generation = ++pod.generation;
+    pod.killedForLiveness = false;
+    const stream = (await container.attach({
+      stream: true,
+      hijack: true,
+      stdout: true,
+      stderr: true,
+    })) as NodeJS.ReadableStream;
+    const demuxer = new FrameDemuxer();
+    stream.on("data", (chunk: Buffer) => {
+      for (const frame of demuxer.push(chunk)) this.podOutput(pod, frame.stream, frame.data);
+    });
+    stream.on("error", () => {
+      // The connection ends abruptly when the container is removed; the exit handler reports why.
+    });
+    const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
+    await container.start();
+    void exited.then(
+      (r) => this.onExit(pod, generation, r.StatusCode),
+      () => this.onExit(pod, generation, -1),
+    );
+    const info = await container.inspect();
+    pod.hostPorts.clear();
+    for (const p of pod.spec.ports ?? []) {
+      const binding = info.NetworkSettings.Ports?.[`${p.containerPort}/tcp`]?.[0];
+      if (binding) pod.hostPorts.set(p.containerPort, Number(binding.HostPort));
+    }
+    this.podSay(pod, pod.restarts === 0 ? "container started" : `container restarted (restarts: ${pod.restarts})`);
+    if (pod.spec.readinessProbe) this.probeLoop(pod, generation, "readiness", pod.spec.readinessProbe);
+    else this.setReady(pod, true, "no readiness probe: ready as soon as it runs");
+    if (pod.spec.livenessProbe) this.probeLoop(pod, generation, "liveness", pod.spec.livenessProbe);
+  }
+
+  /** Prefixes each whole line with the pod's name: all replicas share their Service's terminal. */
+  private podOutput(pod: Pod, stream: StreamKind, data: Buffer): void {
+    const { keep, justExceeded } = pod.budget.take(stream, data);
+    if (justExceeded)
+      this.podSay(pod, `output truncated past ${Math.round(this.host.limits.outputBytesPerStream / 1024)} KiB`);
+    const text = pod.partial[stream] + keep.toString("utf8");
+    const cut = text.lastIndexOf("\n");
+    pod.partial[stream] = text.slice(cut + 1);
+    if (cut < 0) return;
+    const lines = text
+      .slice(0, cut)
+      .split("\n")
+      .map((l) => `[${pod.name}] ${l}\n`)
+      .join("");
+    const targets = this.servicesOf(pod).map((s) => s.name);
+    for (const s of targets.length ? targets : [this.primary]) this.host.log(s, stream, lines);
+  }
+
+  private timer(pod: Pod, ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      pod.timers.delete(t);
+      fn();
+    }, ms);
+    pod.timers.add(t);
+  }
+
+  private probeLoop(pod: Pod, generation: number, kind: "readiness" | "liveness", probe: ProbeSpec): void {
+    const timing = probeTiming(probe);
+    // Readiness starts failed (no traffic before a success); liveness starts passed (no restart before failures).
+    const state = new ProbeState(timing, kind === "liveness");
+    const tick = async (): Promise<void> => {
+      if (this.stopped || pod.generation !== generation) return;
+      const result = await this.probeOnce(pod, probe, timing.timeoutMs);
+      if (this.stopped || pod.generation !== generation) return;
+      const changed = state.record(result.ok);
+      if (kind === "readiness") {
+        if (!result.ok) pod.lastReadinessFailure = result.detail;
+        if (changed !== undefined) this.setReady(pod, changed, result.detail);
+      } else if (changed === false) {
+        this.restartForLiveness(pod, timing.failureThreshold, result.detail);
+        return;
+      }
+      this.timer(pod, timing.periodMs, () => void tick());
+    };
+    this.timer(pod, timing.initialDelayMs, () => void tick());
+  }
+
+  private async probeOnce(pod: Pod, probe: ProbeSpec, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+    const portRef = probe.httpGet?.port ?? probe.tcpSocket?.port;
+    const containerPort = resolvePort(portRef, pod.spec.ports ?? []);
+    const hostPort = containerPort === undefined ? undefined : pod.hostPorts.get(containerPort);
+    if (!hostPort) return { ok: false, detail: `port ${String(portRef)} is not open` };
+    if (probe.httpGet) {
+      const what = `GET ${probe.httpGet.path ?? "/"}`;
+      try {
+        const res = await fetch(`http://127.0.0.1:${hostPort}${probe.httpGet.path ?? "/"}`, {
+          signal: AbortSignal.timeout(timeoutMs),
+          headers: { "User-Agent": "kube-probe/1.35 (playground local rendition)" },
+        });
+        await res.body?.cancel();
+        const hint = res.status === 404 ? " (the program serves no such path)" : "";
+        return { ok: probeStatusOk(res.status), detail: `${what} → ${res.status}${hint}` };
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        return { ok: false, detail: `${what} → ${cause}` };
+      }
+    }
+    return new Promise((resolve) => {
+      const socket = connect(hostPort, "127.0.0.1");
+      const done = (ok: boolean, detail: string): void => {
+        socket.destroy();
+        resolve({ ok, detail });
+      };
+      socket.setTimeout(timeoutMs, () => done(false, `TCP ${containerPort}: timeout`));
+      socket.once("connect", () => done(true, `TCP ${containerPort}: open`));
+      socket.once("error", (e: NodeJS.ErrnoException) => done(false, `TCP ${containerPort}: ${e.code ?? e.message}`));
+    });
+  }
+
+  private setReady(pod: Pod, ready: boolean, detail: string): void {
+    if (pod.ready === ready) return;
+    pod.ready = ready;
+    for (const s of this.servicesOf(pod)) {
+      const count = this.endpoints(s).length;
+      const total = this.pods.filter((p) => s.targetPorts.has(p.deployment)).length;
+      this.host.system(
+        ready
+          ? `pod ${pod.name} is ready (${detail}): added to the endpoints of Service ${s.name} (${count}/${total} ready)`
+          : `pod ${pod.name} is not ready (${detail}): removed from the endpoints of Service ${s.name} (${count}/${total} ready)`,
+        s.name,
+      );
+      if (ready && !s.running && count === total) this.markRunning(s, count);
+    }
+  }
+
+  private markRunning(s: RenderedService, count: number): void {
+    s.running = true;
+    const took = ((Date.now() - this.host.startedAt()) / 1000).toFixed(2);
+    this.host.setStage(s.name, "running");
+    this.host.system(`running: Service ${s.name} has ${count} ready endpoint(s) (${took} s after Run)`, s.name);
+    if (this.services.every((x) => x.running) && this.deadlineTimer) clearTimeout(this.deadlineTimer);
+  }
+
+  /** Start time is up: a Service with some ready pods runs on; one with none failed. */
+  private onDeadline(): void {
+    if (this.stopped) return;
+    for (const s of this.services.filter((x) => !x.running)) {
+      const count = this.endpoints(s).length;
+      if (count > 0) {
+        this.host.system(`not every pod became ready within the start time; serving with ${count}`, s.name);
+        this.markRunning(s, count);
+        continue;
+      }
+      const why = this.pods.find((p) => s.targetPorts.has(p.deployment))?.lastReadinessFailure;
+      this.host.setStage(
+        s.name,
+        "failed",
+        `no pod became ready within ${this.host.limits.startTimeoutMs / 1000} s${why ? ` (readiness: ${why})` : ""}`,
+      );
+    }
+  }
+
+  private restartForLiveness(pod: Pod, threshold: number, detail: string): void {
+    this.podSay(
+      pod,
+      `liveness probe failed ${threshold} time(s) in a row (${detail}): the kubelet kills and restarts its container ` +
+        `(restarts: ${pod.restarts + 1})`,
+    );
+    pod.killedForLiveness = true;
+    this.setReady(pod, false, "its container is being restarted");
+    void pod.container?.stop({ t: GRACE_SECONDS }).catch(() => {});
+  }
+
+  private async onExit(pod: Pod, generation: number, code: number): Promise<void> {
+    if (this.stopped || this.host.stopping() || pod.generation !== generation) return;
+    pod.generation++; // ends this start's probe loops
+    this.setReady(pod, false, `its container exited with code ${code}`);
+    pod.restarts++;
+    let delay = 0;
+    if (!pod.killedForLiveness) {
+      let reason = `exited with code ${code}`;
+      try {
+        if ((await pod.container!.inspect()).State.OOMKilled)
+          reason = `was killed: out of memory (limit ${Math.round(pod.limits.memoryBytes / 1024 ** 2)}Mi)`;
+      } catch {
+        // Removed meanwhile: keep the exit code as the reason.
+      }
+      delay = crashBackoffMs(pod.restarts);
+      this.podSay(
+        pod,
+        `container ${reason}; restarting in ${delay / 1000} s (CrashLoopBackOff, restarts: ${pod.restarts})`,
+      );
+    }
+    this.timer(pod, delay, () => {
+      if (this.stopped) return;
+      this.startPod(pod).catch((err: unknown) => this.podSay(pod, `could not be restarted: ${(err as Error).message}`));
+    });
+  }
+
+  /** Ends probes, closes the Services' ports, removes the pods and the built images. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.buildAbort.abort();
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    for (const pod of this.pods) for (const t of pod.timers) clearTimeout(t);
+    // A proxy pushed before stop() began listening is closed here; close() on a server not yet listening is a no-op.
+    await Promise.all(this.services.map((s) => s.proxy.close()));
+    await Promise.all(
+      this.pods.map(async (pod) => {
+        if (!pod.container) return;
+        await pod.container.stop({ t: GRACE_SECONDS }).catch(() => {});
+        await pod.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+          if (!isNotFound(err) && err.statusCode !== 409) this.podSay(pod, `could not be removed: ${String(err)}`);
+        });
+      }),
+    );
+    for (const tag of this.builtTags) await removeBuiltImage(tag).catch(() => {});
+  }
+}
