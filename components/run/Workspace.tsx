@@ -45,7 +45,7 @@ export interface WorkspaceProps {
   openFiles: string[];
   services: { name: string; protocol: "http" | "grpc" }[];
   requests: RequestSpec[];
-  /** The lesson runs a trace collector: the Traces tab is there before the first span. */
+  /** The lesson runs a trace collector: its empty Traces panel waits for spans instead of saying how to add tracing. */
   traces?: boolean;
 }
 
@@ -62,6 +62,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [active, setActive] = useState(paths[0] ?? "");
   const [view, setView] = useState<RunView>(() => idleView(services));
   const [spans, setSpans] = useState<SpanData[]>([]);
+  const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
   const [terminalTab, setTerminalTab] = useState(services[0]?.name ?? "");
@@ -98,6 +99,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
       ended.current = null;
       bus.reset();
       setSpans([]);
+      setLastTraceId(undefined);
       setView((v) => runStarted(v, run.runId, run.services));
     },
     [bus],
@@ -174,6 +176,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const sendRequest = useCallback(async (request: Omit<RequestPayload, "runId">) => {
     if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
     const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
+    // The server gave the request a traceparent: the traces panel can jump to that trace once its spans arrive.
+    setLastTraceId(response.traceId);
     return response;
   }, []);
 
@@ -221,8 +225,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const engineDown = engine?.state === "unreachable";
   const modified = (p: string) => files[p] !== originals[p];
   const anyModified = paths.some(modified);
-  const showTraces = traces === true || spans.length > 0;
-  const traceCount = useMemo(() => (showTraces ? groupTraces(spans).length : 0), [showTraces, spans]);
+  // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
+  const traceCount = useMemo(() => groupTraces(spans).length, [spans]);
 
   return (
     <section className="workspace" aria-label="Workspace">
@@ -355,14 +359,12 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
             <div className="terminals">
               <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
                 {/* First: with several services the last tabs scroll out of sight. */}
-                {showTraces && (
-                  <TracesTab
-                    lang={lang}
-                    selected={terminalTab === TRACES_TAB}
-                    traceCount={traceCount}
-                    onSelect={() => setTerminalTab(TRACES_TAB)}
-                  />
-                )}
+                <TracesTab
+                  lang={lang}
+                  selected={terminalTab === TRACES_TAB}
+                  traceCount={traceCount}
+                  onSelect={() => setTerminalTab(TRACES_TAB)}
+                />
                 {view.services.map((s) => (
                   <button
                     key={s.name}
@@ -389,11 +391,15 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
                     <TerminalPane bus={bus} service={s.name} theme={theme} label={`${s.name} output`} />
                   </div>
                 ))}
-                {showTraces && (
-                  <div className="terminal-slot" data-active={terminalTab === TRACES_TAB} data-service={TRACES_TAB}>
-                    <TracesPanel lang={lang} spans={spans} hasRun={view.runId !== null} />
-                  </div>
-                )}
+                <div className="terminal-slot" data-active={terminalTab === TRACES_TAB} data-service={TRACES_TAB}>
+                  <TracesPanel
+                    lang={lang}
+                    spans={spans}
+                    hasRun={view.runId !== null}
+                    traced={traces === true || spans.length > 0}
+                    lastRequestTraceId={lastTraceId}
+                  />
+                </div>
                 {view.runId === null && terminalTab !== TRACES_TAB && (
                   <p className="terminal-empty muted">{t(lang, "pressRun")}</p>
                 )}
