@@ -1,19 +1,18 @@
 "use client";
 // The service map of the run as SVG: services in columns left to right, each call edge labelled with its counts.
-import { useMemo, type ReactNode } from "react";
+import { useMemo } from "react";
 import type { UiLang } from "@/lib/ui-text";
 import type { SpanData } from "@/sandbox/types";
 import { buildServiceMap, layoutServiceMap, type MapEdge, type PlacedNode } from "./service-map";
 import { formatDuration, serviceColors } from "./trace-model";
 import { tt } from "./text";
 
-const NODE_W = 124;
-const NODE_H = 40;
-/** Room between two columns for an edge's two-line label. */
-const SIZE = { columnGap: NODE_W + 150, rowGap: NODE_H + 46, marginX: NODE_W / 2 + 10, marginY: NODE_H / 2 + 22 };
+const NODE_W = 104;
+const NODE_H = 38;
+/** Room between two columns for an edge's two-line label; small enough that three columns fit a narrow panel. */
+const SIZE = { columnGap: NODE_W + 104, rowGap: NODE_H + 40, marginX: NODE_W / 2 + 6, marginY: NODE_H / 2 + 22 };
 
-export function ServiceMapView(props: { lang: UiLang; spans: SpanData[]; switcher: ReactNode }) {
-  const { lang, spans, switcher } = props;
+export function ServiceMapView({ lang, spans }: { lang: UiLang; spans: SpanData[] }) {
   const map = useMemo(() => buildServiceMap(spans), [spans]);
   const layout = useMemo(() => layoutServiceMap(map, SIZE), [map]);
   const colors = useMemo(() => serviceColors(spans), [spans]);
@@ -30,7 +29,6 @@ export function ServiceMapView(props: { lang: UiLang; spans: SpanData[]; switche
             {tt(lang, "calls")}
           </span>
         </span>
-        {switcher}
       </header>
       <div className="map-canvas">
         <svg
@@ -80,12 +78,12 @@ function Node({ lang, node, color }: { lang: UiLang; node: PlacedNode; color: nu
       </title>
       <rect width={NODE_W} height={NODE_H} rx={node.kind === "entry" ? NODE_H / 2 : 6} />
       <text x={NODE_W / 2} y={service ? 17 : NODE_H / 2 + 4} textAnchor="middle" className="map-node-name">
-        {node.label.length > 17 ? `${node.label.slice(0, 16)}…` : node.label}
+        {node.label.length > 14 ? `${node.label.slice(0, 13)}…` : node.label}
       </text>
       {service && (
         <text x={NODE_W / 2} y={31} textAnchor="middle" className="map-node-meta">
           {node.spanCount} {tt(lang, "spans")}
-          {node.errorCount > 0 ? ` · ${node.errorCount} ${tt(lang, "errors")}` : ""}
+          {node.errorCount > 0 ? ` · ${node.errorCount} ${tt(lang, node.errorCount === 1 ? "error" : "errors")}` : ""}
         </text>
       )}
     </g>
@@ -125,7 +123,9 @@ function Edge({ lang, edge, from, to }: { lang: UiLang; edge: MapEdge; from: Pla
       <path d={d} markerEnd="url(#map-arrow)" />
       <text x={lx} y={ly - 14} textAnchor="middle" className="map-edge-label">
         {edge.calls} {tt(lang, edge.calls === 1 ? "call" : "calls")}
-        {errors && <tspan className="map-edge-errors">{` · ${edge.errors} ${tt(lang, "errors")}`}</tspan>}
+        {errors && (
+          <tspan className="map-edge-errors">{` · ${edge.errors} ${tt(lang, edge.errors === 1 ? "error" : "errors")}`}</tspan>
+        )}
       </text>
       <text x={lx} y={ly - 2} textAnchor="middle" className="map-edge-label muted">
         p50 {formatDuration(edge.p50Us)}

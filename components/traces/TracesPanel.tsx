@@ -84,9 +84,8 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
         {tt(lang, "lastRequest")}
       </button>
     ) : null;
-  const switcher = (
-    <span className="wf-actions">
-      {lastRequest}
+  const toolbar = (
+    <div className="traces-toolbar">
       <span className="segmented traces-views" role="group" aria-label={tt(lang, "views")}>
         {(["waterfall", "map"] as const).map((v) => (
           <button key={v} type="button" aria-pressed={view === v} data-view={v} onClick={() => setView(v)}>
@@ -94,11 +93,13 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
           </button>
         ))}
       </span>
-    </span>
+      {lastRequest}
+    </div>
   );
 
   return (
     <div className="traces-panel">
+      {toolbar}
       <div className="traces-list" role="listbox" aria-label={tt(lang, "tracesList")}>
         {traces.slice(0, MAX_LISTED_TRACES).map((t) => (
           <TraceItem
@@ -114,7 +115,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
           />
         ))}
       </div>
-      {view === "map" && <ServiceMapView lang={lang} spans={spans} switcher={switcher} />}
+      {view === "map" && <ServiceMapView lang={lang} spans={spans} />}
       {view === "waterfall" && selected && (
         <section className="traces-waterfall" aria-label={tt(lang, "waterfall")} data-trace-id={selected.traceId}>
           <header className="wf-head">
@@ -124,16 +125,13 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
                 {formatDuration(selected.endUs - selected.startUs)} · {selected.spanCount} {tt(lang, "spans")}
               </span>
             </span>
-            <span className="wf-actions">
-              {pinned ? (
-                <button type="button" className="btn btn-ghost btn-small" onClick={() => setPinned(null)}>
-                  {tt(lang, "latest")}
-                </button>
-              ) : (
-                <span className="muted wf-following">{tt(lang, "following")}</span>
-              )}
-              {switcher}
-            </span>
+            {pinned ? (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setPinned(null)}>
+                {tt(lang, "latest")}
+              </button>
+            ) : (
+              <span className="muted wf-following">{tt(lang, "following")}</span>
+            )}
           </header>
           <div className="wf-axis" aria-hidden>
             <span />
