@@ -61,6 +61,9 @@ export async function spanToScreen(reps = Number(process.env.BENCH_REPS ?? 5)): 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // tsx (esbuild, keepNames) wraps the named functions inside page.evaluate's callback in a `__name` helper that
+    // only exists in Node; the page gets a no-op one.
+    await page.addInitScript({ content: "window.__name = (f) => f;" });
     await page.goto(`${BASE}/lessons/tracing`);
     await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("button", { name: "Run", exact: true }).click();
