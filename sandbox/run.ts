@@ -20,6 +20,7 @@ import { StageMachine, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
 import { parseSpanLine, SPAN_MARKER } from "./spans";
 import { RunHistory } from "./history";
+import { withTraceparent } from "./traceparent";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -646,12 +647,15 @@ export class Run implements RunHandle {
     const method = spec.method.toUpperCase();
     if (!/^[A-Z]{3,7}$/.test(method)) throw new SandboxError("BAD_REQUEST", `"${spec.method}" is not an HTTP method.`);
     if (!spec.path.startsWith("/")) throw new SandboxError("BAD_REQUEST", "The path must start with /.");
+    // Every call from the panel starts a trace (unless it brings its own traceparent), so the page can show the
+    // trace of the request it just sent. A service without tracing ignores the header.
+    const { headers, traceId } = withTraceparent(spec.headers);
     const started = performance.now();
     let res: Response;
     try {
       res = await fetch(`http://127.0.0.1:${rt.hostPort}${spec.path}`, {
         method,
-        headers: spec.headers,
+        headers,
         body: ["GET", "HEAD"].includes(method) ? undefined : spec.body,
         signal: AbortSignal.timeout(spec.timeoutMs ?? 10_000),
         redirect: "manual",
@@ -668,6 +672,7 @@ export class Run implements RunHandle {
       body: text,
       bodyTruncated: truncated,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(traceId ? { traceId } : {}),
     };
   }
 

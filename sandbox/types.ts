@@ -93,6 +93,8 @@ export interface HttpResponseSummary {
   body: string;
   bodyTruncated: boolean;
   durationMs: number;
+  /** The trace the request belongs to: the traceparent the request panel added, or the one the request brought. */
+  traceId?: string;
 }
 
 export interface RunHandle {

@@ -9,6 +9,7 @@ import { editsKey } from "../lib/client-storage";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
 import { packFiles } from "../sandbox/files";
 import { loadLesson } from "../lib/lessons";
+import { spanToScreen } from "./bench-spans";
 
 const exec = promisify(execFile);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -225,7 +226,18 @@ async function main(): Promise<void> {
     edit_to_floor_ratio: Math.round((median(edit) / median(floor)) * 100) / 100,
     ...(logRates.length ? { log_lines_per_s_to_browser: median(logRates) } : {}),
   };
-  console.log(JSON.stringify(result));
+  console.log(JSON.stringify({ ...result, ...(await spanFigures()) }));
+}
+
+/** span_to_screen_ms p50/p95 (scripts/bench-spans.ts); it needs the production build that `npm run build` makes. */
+async function spanFigures(): Promise<Record<string, number>> {
+  if (!existsSync(".next/BUILD_ID")) {
+    console.log("span_to_screen_ms  skipped: no production build (run `npm run build` first)");
+    return {};
+  }
+  const spans = await spanToScreen(REPS);
+  console.log(`span_to_screen_ms  ${spans.samples.map(Math.round).join(" ")}`);
+  return { span_to_screen_ms_p50: spans.p50, span_to_screen_ms_p95: spans.p95 };
 }
 
 main().then(

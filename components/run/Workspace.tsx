@@ -46,7 +46,7 @@ export interface WorkspaceProps {
   openFiles: string[];
   services: { name: string; protocol: "http" | "grpc" }[];
   requests: RequestSpec[];
-  /** The lesson runs a trace collector: the Traces tab is there before the first span. */
+  /** The lesson runs a trace collector: its empty Traces panel waits for spans instead of saying how to add tracing. */
   traces?: boolean;
 }
 
@@ -63,6 +63,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [active, setActive] = useState(paths[0] ?? "");
   const [view, setView] = useState<RunView>(() => idleView(services));
   const [spans, setSpans] = useState<SpanData[]>([]);
+  const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
   const [terminalTab, setTerminalTab] = useState(ALL_PANE);
@@ -99,6 +100,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
       ended.current = null;
       bus.reset();
       setSpans([]);
+      setLastTraceId(undefined);
       setView((v) => runStarted(v, run.runId, run.services));
     },
     [bus],
@@ -182,6 +184,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const sendRequest = useCallback(async (request: Omit<RequestPayload, "runId">) => {
     if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
     const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
+    // The server gave the request a traceparent: the traces panel can jump to that trace once its spans arrive.
+    setLastTraceId(response.traceId);
     return response;
   }, []);
 
@@ -229,8 +233,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const engineDown = engine?.state === "unreachable";
   const modified = (p: string) => files[p] !== originals[p];
   const anyModified = paths.some(modified);
-  const showTraces = traces === true || spans.length > 0;
-  const traceCount = useMemo(() => (showTraces ? groupTraces(spans).length : 0), [showTraces, spans]);
+  // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
+  const traceCount = useMemo(() => groupTraces(spans).length, [spans]);
 
   return (
     <section className="workspace" aria-label="Workspace">
@@ -369,22 +373,26 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               services={view.services}
               active={terminalTab}
               onSelect={setTerminalTab}
-              extra={
-                showTraces
-                  ? {
-                      tab: (
-                        <TracesTab
-                          lang={lang}
-                          selected={terminalTab === TRACES_TAB}
-                          traceCount={traceCount}
-                          onSelect={() => setTerminalTab(TRACES_TAB)}
-                        />
-                      ),
-                      pane: <TracesPanel lang={lang} spans={spans} hasRun={view.runId !== null} />,
-                      active: terminalTab === TRACES_TAB,
-                    }
-                  : undefined
-              }
+              extra={{
+                tab: (
+                  <TracesTab
+                    lang={lang}
+                    selected={terminalTab === TRACES_TAB}
+                    traceCount={traceCount}
+                    onSelect={() => setTerminalTab(TRACES_TAB)}
+                  />
+                ),
+                pane: (
+                  <TracesPanel
+                    lang={lang}
+                    spans={spans}
+                    hasRun={view.runId !== null}
+                    traced={traces === true || spans.length > 0}
+                    lastRequestTraceId={lastTraceId}
+                  />
+                ),
+                active: terminalTab === TRACES_TAB,
+              }}
             />
             <Splitter
               direction="columns"

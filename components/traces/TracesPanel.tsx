@@ -1,6 +1,8 @@
 "use client";
-// The traces panel: recent traces of the run, and the selected one as a waterfall of its spans across services.
-import { Fragment, useMemo, useState, type CSSProperties } from "react";
+// The traces panel: recent traces of the run, and the selected one as a waterfall of its spans across services (or
+// the run's service map instead of the waterfall).
+import { Fragment, useMemo, useState, type CSSProperties, type ReactNode } from "react";
+import Link from "next/link";
 import type { UiLang } from "@/lib/ui-text";
 import type { AttributeValue, SpanData } from "@/sandbox/types";
 import {
@@ -14,6 +16,7 @@ import {
   type WaterfallRow,
 } from "./trace-model";
 import { tt } from "./text";
+import { ServiceMapView } from "./ServiceMapView";
 import "./traces.css";
 
 /** The tab key the workspace gives this panel among its terminals (not a valid service name). */
@@ -27,14 +30,21 @@ export interface TracesPanelProps {
   spans: SpanData[];
   /** False before the first Run: the empty panel then says to press Run. */
   hasRun: boolean;
+  /** False when the lesson runs no collector: the empty panel then says how to add tracing. */
+  traced?: boolean;
+  /** The trace ID of the request panel's last request, to jump to its trace. */
+  lastRequestTraceId?: string;
 }
 
-export function TracesPanel({ lang, spans, hasRun }: TracesPanelProps) {
+type View = "waterfall" | "map";
+
+export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTraceId }: TracesPanelProps) {
   const traces = useMemo(() => groupTraces(spans), [spans]);
   const colors = useMemo(() => serviceColors(spans), [spans]);
   // null: follow the newest trace as new ones arrive; a click pins one.
   const [pinned, setPinned] = useState<string | null>(null);
   const [openSpan, setOpenSpan] = useState<string | null>(null);
+  const [view, setView] = useState<View>("waterfall");
 
   const selected = traces.find((t) => t.traceId === pinned) ?? traces[0];
   const rows = useMemo(
@@ -45,13 +55,51 @@ export function TracesPanel({ lang, spans, hasRun }: TracesPanelProps) {
   if (traces.length === 0) {
     return (
       <div className="traces-panel traces-empty">
-        <p className="muted">{tt(lang, hasRun ? "empty" : "waiting")}</p>
+        {traced ? (
+          <p className="muted">{tt(lang, hasRun ? "empty" : "waiting")}</p>
+        ) : (
+          <p className="muted traces-not-traced">
+            {tt(lang, "notTraced")} <Link href="/lessons/tracing">{tt(lang, "notTracedLink")}</Link>
+          </p>
+        )}
       </div>
     );
   }
 
+  const lastArrived = lastRequestTraceId !== undefined && traces.some((t) => t.traceId === lastRequestTraceId);
+  const lastRequest: ReactNode =
+    lastRequestTraceId === undefined ? null : !lastArrived ? (
+      <span className="muted wf-following">{tt(lang, "lastRequestWaiting")}</span>
+    ) : view === "map" || selected?.traceId !== lastRequestTraceId ? (
+      <button
+        type="button"
+        className="btn btn-ghost btn-small"
+        data-action="last-request-trace"
+        onClick={() => {
+          setPinned(lastRequestTraceId);
+          setOpenSpan(null);
+          setView("waterfall");
+        }}
+      >
+        {tt(lang, "lastRequest")}
+      </button>
+    ) : null;
+  const toolbar = (
+    <div className="traces-toolbar">
+      <span className="segmented traces-views" role="group" aria-label={tt(lang, "views")}>
+        {(["waterfall", "map"] as const).map((v) => (
+          <button key={v} type="button" aria-pressed={view === v} data-view={v} onClick={() => setView(v)}>
+            {tt(lang, v === "map" ? "serviceMap" : "waterfall")}
+          </button>
+        ))}
+      </span>
+      {lastRequest}
+    </div>
+  );
+
   return (
     <div className="traces-panel">
+      {toolbar}
       <div className="traces-list" role="listbox" aria-label={tt(lang, "tracesList")}>
         {traces.slice(0, MAX_LISTED_TRACES).map((t) => (
           <TraceItem
@@ -67,8 +115,9 @@ export function TracesPanel({ lang, spans, hasRun }: TracesPanelProps) {
           />
         ))}
       </div>
-      {selected && (
-        <section className="traces-waterfall" aria-label={tt(lang, "waterfall")}>
+      {view === "map" && <ServiceMapView lang={lang} spans={spans} />}
+      {view === "waterfall" && selected && (
+        <section className="traces-waterfall" aria-label={tt(lang, "waterfall")} data-trace-id={selected.traceId}>
           <header className="wf-head">
             <span className="wf-title">
               <code title={selected.traceId}>trace {selected.traceId}</code>
@@ -135,6 +184,7 @@ function TraceItem(props: {
       className="trace-item"
       data-error={trace.errorCount > 0 || undefined}
       data-trace-id={trace.traceId}
+      data-span-count={trace.spanCount}
       onClick={onSelect}
     >
       <span className="trace-time muted">{time}</span>

@@ -76,6 +76,19 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("SHUTDOWN_DRAIN: %w", err)
 	}
+	// Spans go to the run's collector (OTEL_EXPORTER_OTLP_ENDPOINT); without one the exporter only logs errors.
+	shutdownTracing, err := initTracing(context.Background(), "inventory-service")
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		// Flush the last batch of spans, or the requests of the final moments never reach the collector.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := shutdownTracing(flushCtx); err != nil {
+			slog.Error("tracing shutdown", "err", err)
+		}
+	}()
 	faults := &chaos{failureRate: rate, delay: delay}
 
 	var ready atomic.Bool // false until warm-up is done, false again once shutdown begins
@@ -156,7 +169,7 @@ func run() error {
 
 	srv := &http.Server{
 		Addr:              ":" + env("PORT", "8081"),
-		Handler:           logRequests(mux, &inFlight),
+		Handler:           traced(logRequests(mux, &inFlight), "inventory-service"),
 		ReadHeaderTimeout: 5 * time.Second,
 		// BaseContext stays the default on purpose: deriving request contexts from the signal context
 		// would cancel every in-flight request at SIGTERM, the opposite of a graceful stop.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 type Item struct {
@@ -43,8 +44,10 @@ func NewInventoryClient(baseURL string, retry RetryPolicy, openFor time.Duration
 	c := &InventoryClient{
 		baseURL: baseURL,
 		// No Client.Timeout: every request carries a context deadline instead, which also cancels
-		// the request on the server side of the connection when we give up.
-		http:    &http.Client{},
+		// the request on the server side of the connection when we give up. The otelhttp transport
+		// makes each attempt a client span of its own and sends its traceparent to the inventory,
+		// so retries show up as several calls under the one purchase.
+		http:    &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)},
 		retry:   retry,
 		openFor: openFor,
 	}

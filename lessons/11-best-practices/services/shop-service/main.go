@@ -49,6 +49,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// Spans go to the run's collector (OTEL_EXPORTER_OTLP_ENDPOINT); without one the exporter only logs errors.
+	shutdownTracing, err := initTracing(context.Background(), "shop-service")
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		// Flush the last batch of spans, or the requests of the final moments never reach the collector.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := shutdownTracing(flushCtx); err != nil {
+			slog.Error("tracing shutdown", "err", err)
+		}
+	}()
 	policy := RetryPolicy{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, AttemptTimeout: attemptTimeout}
 	// Another service is reached by its name on the network; the variable makes localhost work too.
 	inventory := NewInventoryClient(env("INVENTORY_URL", "http://inventory-service:8081"), policy, openFor)
@@ -116,7 +129,7 @@ func run() error {
 
 	srv := &http.Server{
 		Addr:              ":" + env("PORT", "8080"),
-		Handler:           logRequests(mux, &inFlight),
+		Handler:           traced(logRequests(mux, &inFlight), "shop-service"),
 		ReadHeaderTimeout: 5 * time.Second,
 		// No WriteTimeout: /debug/pprof/profile streams for 30 s by default and would be cut off.
 	}

@@ -1,0 +1,125 @@
+// span_to_screen_ms for `npm run bench`: from sending a request in the page to its trace being drawn, in headless
+// Chromium against the production server with lesson 16.6 running. Runs alone too: `node --import tsx
+// scripts/bench-spans.ts` (needs `next build` first) prints the figures and a JSON line.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const PORT = Number(process.env.BENCH_PORT ?? 3402);
+const BASE = `http://127.0.0.1:${PORT}`;
+/** A checkout of lesson 16.6 leaves five spans (two batches: frontend's and backend's). */
+const CHECKOUT_SPANS = 5;
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface SpanToScreen {
+  samples: number[];
+  p50: number;
+  p95: number;
+}
+
+/** Nearest-rank percentile. */
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]);
+}
+
+async function startServer(): Promise<{ child: ChildProcess; log: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(PORT), NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 600_000;
+  // Ready once the page answers and the sandbox image is there (the server builds it if it is missing).
+  while (!/sandbox image \S+ ready/.test(log)) {
+    if (child.exitCode !== null || /sandbox image failed/.test(log)) throw new Error(`server failed:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`server not ready within 600 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, log: () => log };
+}
+
+/**
+ * Each sample is timed inside the page: from the click on "Send request" to the frame in which the trace list shows
+ * that trace with all of its spans (polled every animation frame). The trace ID comes from frontend's answer.
+ */
+export async function spanToScreen(reps = Number(process.env.BENCH_REPS ?? 5)): Promise<SpanToScreen> {
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // tsx (esbuild, keepNames) wraps the named functions inside page.evaluate's callback in a `__name` helper that
+    // only exists in Node; the page gets a no-op one.
+    await page.addInitScript({ content: "window.__name = (f) => f;" });
+    await page.goto(`${BASE}/lessons/tracing`);
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await page.waitForFunction(() => /● running/.test(window.__playgroundTerminals?.frontend?.() ?? ""), null, {
+      timeout: 180_000,
+      polling: 200,
+    });
+    await page.locator(".traces-tab").click();
+    await page.getByRole("combobox", { name: "Service" }).selectOption("frontend");
+    await page.getByRole("combobox", { name: "Method" }).selectOption("GET");
+    await page.getByRole("textbox", { name: "Path" }).fill("/checkout?item=book&qty=1");
+
+    const samples: number[] = [];
+    for (let i = 0; i < reps + 1; i++) {
+      const ms = await page.evaluate(async (spans) => {
+        const answers = () => Number(document.querySelector(".response")?.getAttribute("data-answers") ?? 0);
+        const frame = () => new Promise<number>((r) => requestAnimationFrame(r));
+        const before = answers();
+        const send = document.querySelector<HTMLButtonElement>('button[aria-label="Send request"]')!;
+        const t0 = performance.now();
+        send.click();
+        while (answers() === before) await frame();
+        const body = document.querySelector('[aria-label="Response body"]')?.textContent ?? "";
+        const traceId = (JSON.parse(body) as { traceId: string }).traceId;
+        const drawn = `.trace-item[data-trace-id="${traceId}"][data-span-count="${spans}"]`;
+        const limit = t0 + 20_000;
+        while (!document.querySelector(drawn)) {
+          if (performance.now() > limit) throw new Error(`trace ${traceId} not drawn within 20 s`);
+          await frame();
+        }
+        return performance.now() - t0;
+      }, CHECKOUT_SPANS);
+      // The first request warms connections and the page's code paths: not counted.
+      if (i > 0) samples.push(ms);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+    return { samples, p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  } finally {
+    await browser.close();
+    const exited = new Promise((r) => server.child.once("exit", r));
+    server.child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  spanToScreen().then(
+    (r) => {
+      console.log(`span_to_screen_ms  ${r.samples.map(Math.round).join(" ")}`);
+      console.log(JSON.stringify({ span_to_screen_ms_p50: r.p50, span_to_screen_ms_p95: r.p95 }));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,244 @@
+// Traces in real Chromium against the production server and the real Docker Engine: lesson 16.6 runs, a request
+// from the request panel starts a trace, its spans arrive as a waterfall with a lane per service, and the service
+// map draws the call frontend → backend.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SHOTS = path.join(ROOT, "test-results");
+// Not core-loop's port: both files can run at once.
+const PORT = Number(process.env.E2E_PORT ?? 3401);
+const BASE = `http://127.0.0.1:${PORT}`;
+const LESSON = "tracing";
+/** A checkout leaves five spans: frontend's server and client spans, backend's server span and two of its own. */
+const CHECKOUT_SPANS = 5;
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// --- the server under test ---
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
+    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+/** `next build` when there is no build, or when a page source is newer than it. */
+function buildIfNeeded(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, output: () => log };
+}
+
+async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!pattern.test(server.output())) {
+    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- page helpers ---
+
+const terminalText = (page: Page, service: string) =>
+  page.evaluate((s) => window.__playgroundTerminals?.[s]?.() ?? "", service);
+
+async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 120_000): Promise<string> {
+  try {
+    await page.waitForFunction(
+      ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+      [service, pattern.source, pattern.flags] as const,
+      { timeout, polling: 200 },
+    );
+  } catch (err) {
+    throw new Error(`${pattern} never appeared in ${service}'s terminal:\n${await terminalText(page, service)}`, {
+      cause: err,
+    });
+  }
+  return terminalText(page, service);
+}
+
+async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
+  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
+  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
+  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
+  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
+  await page.getByRole("button", { name: "Send request" }).click();
+  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
+  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
+  return (await page.getByLabel("Response body").textContent()) ?? "";
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name) });
+}
+
+/** The trace ID frontend puts in its answer: the one the request path started. */
+function traceIdOf(body: string): string {
+  const id = (JSON.parse(body) as { traceId?: string }).traceId ?? "";
+  expect(id).toMatch(/^[0-9a-f]{32}$/);
+  return id;
+}
+
+async function waitForTrace(page: Page, traceId: string, spans: number): Promise<void> {
+  await page.waitForSelector(`.trace-item[data-trace-id="${traceId}"][data-span-count="${spans}"]`, {
+    timeout: 20_000,
+  });
+}
+
+const panel = (page: Page) => page.locator('.terminal-slot[data-service="@traces"]');
+
+// --- the test ---
+
+describe("traces in Chromium", () => {
+  let server: Server | undefined;
+  let browser: Browser;
+  let page: Page;
+  let first = "";
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildIfNeeded();
+    server = await startServer(PORT);
+    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
+    page.on("pageerror", (err) => console.error("[page error]", err.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it("runs lesson 16.6: collector, backend and frontend start", async () => {
+    await page.goto(`${BASE}/lessons/${LESSON}`);
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    for (const service of ["collector", "backend", "frontend"]) await waitForTerminal(page, service, /● running/);
+    await page.locator(".traces-tab").click();
+    await expect.poll(() => panel(page).textContent()).toContain("No spans yet");
+  });
+
+  it("a checkout from the request panel is one trace: a waterfall with a frontend lane and a backend lane", async () => {
+    const body = await sendRequest(page, "frontend", "GET", "/checkout?item=book&qty=2");
+    first = traceIdOf(body);
+    await waitForTrace(page, first, CHECKOUT_SPANS);
+    // Following the newest trace: the waterfall shows this one.
+    await page.waitForSelector(`.traces-waterfall[data-trace-id="${first}"]`);
+    const rows = panel(page).locator(".wf-row");
+    await expect.poll(() => rows.count()).toBe(CHECKOUT_SPANS);
+    const services = await panel(page).locator(".wf-row .wf-service").allTextContents();
+    expect(new Set(services)).toEqual(new Set(["frontend", "backend"]));
+    // frontend's server span is the root row; backend's rows are nested below frontend's client span.
+    const levels = await rows.evaluateAll((els) =>
+      els.map((e) => [e.querySelector(".wf-service")?.textContent, Number(e.getAttribute("aria-level"))]),
+    );
+    expect(levels[0]).toEqual(["frontend", 1]);
+    expect(levels.filter(([s]) => s === "backend").every(([, level]) => Number(level) >= 3)).toBe(true);
+    await shot(page, "traces-01-waterfall.png");
+    await panel(page).screenshot({ path: path.join(SHOTS, "traces-02-waterfall-panel.png") });
+  });
+
+  it("jumps back to the trace of the last request after looking at another one", async () => {
+    const body = await sendRequest(page, "frontend", "GET", "/checkout?item=unicorn");
+    const second = traceIdOf(body);
+    expect(second).not.toBe(first);
+    await waitForTrace(page, second, 4);
+    await panel(page).locator(`.trace-item[data-trace-id="${first}"]`).click();
+    await page.waitForSelector(`.traces-waterfall[data-trace-id="${first}"]`);
+    await panel(page).locator('[data-action="last-request-trace"]').click();
+    await page.waitForSelector(`.traces-waterfall[data-trace-id="${second}"]`);
+    expect(await panel(page).locator(".wf-row[data-error]").count()).toBeGreaterThan(0);
+  });
+
+  it("the service map draws client → frontend → backend with the calls counted", async () => {
+    await panel(page).locator('[data-view="map"]').click();
+    const edge = panel(page).locator('.map-edge[data-edge="frontend→backend"]');
+    await expect.poll(() => edge.count()).toBe(1);
+    expect(await edge.getAttribute("data-calls")).toBe("2");
+    expect(await edge.getAttribute("data-errors")).toBe("1");
+    expect(await panel(page).locator('.map-edge[data-edge="client→frontend"]').getAttribute("data-calls")).toBe("2");
+    for (const node of ["client", "frontend", "backend"]) {
+      expect(await panel(page).locator(`.map-node[data-node="${node}"]`).count()).toBe(1);
+    }
+    // Left to right: client, then frontend, then backend.
+    const xs = await Promise.all(
+      ["client", "frontend", "backend"].map(
+        async (n) => (await panel(page).locator(`.map-node[data-node="${n}"]`).boundingBox())!.x,
+      ),
+    );
+    expect(xs[0]).toBeLessThan(xs[1]);
+    expect(xs[1]).toBeLessThan(xs[2]);
+    await shot(page, "traces-03-service-map.png");
+    await panel(page).screenshot({ path: path.join(SHOTS, "traces-04-service-map-panel.png") });
+  });
+
+  it("a lesson without a collector says how to add tracing", async () => {
+    await page.goto(`${BASE}/lessons/http-communication`);
+    await page.locator(".traces-tab").click();
+    await expect.poll(() => panel(page).textContent()).toContain("send no traces");
+    expect(await panel(page).locator('a[href="/lessons/tracing"]').count()).toBe(1);
+    await panel(page).screenshot({ path: path.join(SHOTS, "traces-05-not-traced.png") });
+  });
+});
