@@ -12,6 +12,9 @@ import {
   stopAllRuns,
   SandboxError,
   ENGINE_FIX_HINT,
+  callGrpc,
+  describeGrpc,
+  grpcTarget,
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
 import {
@@ -20,6 +23,8 @@ import {
   attachPayload,
   clientIdSchema,
   describeInvalid,
+  grpcCallPayload,
+  grpcDescribePayload,
   requestPayload,
   startPayload,
   stopPayload,
@@ -227,6 +232,22 @@ io.on("connection", (rawSocket) => {
   handle(socket, "run:request", requestPayload, async (payload) => ({
     response: await sessions.request(clientId, payload),
   }));
+
+  handle(socket, "grpc:describe", grpcDescribePayload, async ({ runId, service }) => {
+    const run = sessions.liveRun(clientId, runId);
+    return { description: await describeGrpc(grpcTarget(run.services(), service), service) };
+  });
+
+  handle(
+    socket,
+    "grpc:call",
+    grpcCallPayload,
+    async ({ runId, service, grpcService, method, requestJson, timeoutMs }) => {
+      const run = sessions.liveRun(clientId, runId);
+      const target = grpcTarget(run.services(), service);
+      return { result: await callGrpc(target, { service: grpcService, method, requestJson, timeoutMs }, service) };
+    },
+  );
 
   socket.on("disconnect", () => sessions.disconnect(clientId, socket.id));
 });
