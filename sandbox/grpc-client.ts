@@ -217,9 +217,10 @@ function withClient<T>(target: string, work: (client: grpc.Client) => Promise<T>
 // --- shapes for the page ---
 
 function isMapEntry(type: protobuf.Type): boolean {
-  // protobufjs turns a map field into a repeated nested "XxxEntry" message with fields key = 1 and value = 2.
+  // From descriptors, protobufjs keeps a map field as a repeated nested entry message (option map_entry) with
+  // fields key = 1 and value = 2.
   return (
-    type.name.endsWith("Entry") &&
+    type.options?.map_entry === true &&
     type.fieldsArray.length === 2 &&
     type.fields.key?.id === 1 &&
     type.fields.value?.id === 2
