@@ -562,7 +562,8 @@ export function parseRequestJson(text: string): unknown {
  * Calls one unary method: the method and its message types come from the service's reflection at call time, so
  * an edited .proto is seen after the next Run. A gRPC error status is an answer (in the result), not a throw.
  */
-export function callGrpc(target: string, spec: GrpcCallSpec, label = target): Promise<GrpcCallResult> {
+// async: a malformed request rejects like every other failure, it does not throw at the call.
+export async function callGrpc(target: string, spec: GrpcCallSpec, label = target): Promise<GrpcCallResult> {
   const json = parseRequestJson(spec.requestJson);
   const timeoutMs = Math.min(spec.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS);
   return withClient(target, async (client) => {
