@@ -593,7 +593,11 @@ export async function callGrpc(target: string, spec: GrpcCallSpec, label = targe
       message = requestType.fromObject(messageFromJson(requestType, json));
     } catch (err) {
       if (err instanceof GrpcJsonError)
-        throw new SandboxError("BAD_REQUEST", `The request does not fit ${fullName(requestType)}: ${err.message}`);
+        throw new SandboxError(
+          "BAD_REQUEST",
+          `Not sent: ${err.message}`,
+          `Fix the JSON to fit ${fullName(requestType)}; Reset to template shows every field.`,
+        );
       throw err;
     }
     const path = `/${spec.service}/${spec.method}`;

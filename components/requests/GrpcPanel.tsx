@@ -97,8 +97,13 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
   const target = grpcServices.find((s) => s.name === service);
   const running = runId !== null && target?.stage === "running";
 
-  const [description, setDescription] = useState<GrpcDescription | null>(null);
-  const [describeError, setDescribeError] = useState<ProtocolError | null>(null);
+  /** The last reflection answer, with the run and service it belongs to (a stale one is never shown). */
+  const [loaded, setLoaded] = useState<{
+    runId: string;
+    service: string;
+    description: GrpcDescription | null;
+    error: ProtocolError | null;
+  } | null>(null);
   const [loading, setLoading] = useState(false);
   const [methodPath, setMethodPath] = useState("");
   /** The learner's JSON per method, kept while they switch between methods. */
@@ -113,16 +118,14 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
     setLoading(true);
     try {
       const { description: d } = await call("grpc:describe", { runId: forRun, service: name }, DESCRIBE_TIMEOUT_MS);
-      setDescription(d);
-      setDescribeError(null);
+      setLoaded({ runId: forRun, service: name, description: d, error: null });
       setMethodPath((current) => {
         const methods = orderedMethods(d);
         if (methods.some((m) => m.path === current)) return current;
         return (methods.find(isUnary) ?? methods[0])?.path ?? "";
       });
     } catch (err) {
-      setDescription(null);
-      setDescribeError(asError(err));
+      setLoaded({ runId: forRun, service: name, description: null, error: asError(err) });
     } finally {
       setLoading(false);
     }
@@ -134,16 +137,18 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
     void describe(runId, service);
   }, [runId, service, running, describe]);
 
-  const methods = description ? orderedMethods(description) : [];
+  const current = running && loaded?.runId === runId && loaded.service === service ? loaded : null;
+  const visible = current?.description ?? null;
+  const describeError = current?.error ?? null;
+  const methods = visible ? orderedMethods(visible) : [];
   const method = methods.find((m) => m.path === methodPath);
   const template = method ? JSON.stringify(templateFromMessage(method.request), null, 2) : "";
   const requestText = method ? (drafts[method.path] ?? template) : "";
-  const visible = running ? description : null;
 
   async function onCall(e: FormEvent) {
     e.preventDefault();
     if (!runId || !method) return;
-    const label = `${service} ${method.path}`;
+    const label = `${service} ${method.path}`.replace(/ \/(?:[\w]+\.)*/, " ");
     setCalling(true);
     try {
       const { result } = await call(
@@ -182,11 +187,7 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
             aria-label={tx(lang, "service")}
             className="request-service"
             value={service}
-            onChange={(e) => {
-              setService(e.target.value);
-              setDescription(null);
-              setDescribeError(null);
-            }}
+            onChange={(e) => setService(e.target.value)}
           >
             {grpcServices.map((s) => (
               <option key={s.name} value={s.name}>
@@ -207,7 +208,8 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
               <optgroup key={s.name} label={s.name}>
                 {s.methods.map((m) => (
                   <option key={m.path} value={m.path} disabled={!isUnary(m)}>
-                    {m.name}({m.requestType.split(".").pop()}){isUnary(m) ? "" : ` — ${tx(lang, "stream")}`}
+                    {m.name}
+                    {isUnary(m) ? "" : ` (${tx(lang, "stream")})`}
                   </option>
                 ))}
               </optgroup>
@@ -216,11 +218,12 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
           <button
             type="button"
             className="btn btn-small"
+            aria-label={tx(lang, "refresh")}
             title={tx(lang, "refreshHint")}
             disabled={!running || loading}
             onClick={() => runId && void describe(runId, service)}
           >
-            {loading ? "…" : tx(lang, "refresh")}
+            {loading ? "…" : "↻"}
           </button>
           <button
             type="submit"
@@ -231,7 +234,7 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
             {calling ? "…" : tx(lang, "call")}
           </button>
         </div>
-        {running && describeError && (
+        {describeError && (
           <div className="response-error grpc-describe-error" role="alert">
             <strong>{describeError.message}</strong>
             {describeError.hint && <p>{describeError.hint}</p>}
@@ -242,9 +245,11 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
         {visible && method && (
           <div className="grpc-request">
             <div className="grpc-request-head">
-              <span className="muted">
-                {tx(lang, "request")} · <code>{method.requestType}</code> → <code>{method.responseType}</code> ·{" "}
-                {tx(lang, "via")} {visible.reflection}
+              <span
+                className="muted grpc-signature"
+                title={`${method.path}(${method.requestType}) → ${method.responseType} · ${tx(lang, "via")} ${visible.reflection}`}
+              >
+                <code>{method.requestType.split(".").pop()}</code> → <code>{method.responseType.split(".").pop()}</code>
               </span>
               <button
                 type="button"
@@ -258,10 +263,13 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
               aria-label={tx(lang, "request")}
               value={requestText}
               onChange={(e) => setDrafts((d) => ({ ...d, [method.path]: e.target.value }))}
-              rows={Math.min(8, Math.max(3, requestText.split("\n").length))}
+              rows={Math.min(5, Math.max(2, requestText.split("\n").length))}
               spellCheck={false}
             />
-            <p className="grpc-fields muted">
+            <p
+              className="grpc-fields muted"
+              title={method.request.fields.map((f) => `${f.jsonName}: ${fieldType(f)}`).join("\n")}
+            >
               {tx(lang, "fields")}:{" "}
               {method.request.fields.length === 0
                 ? tx(lang, "noFields")

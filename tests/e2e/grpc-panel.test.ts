@@ -137,6 +137,8 @@ describe("gRPC panel in Chromium", () => {
   });
 
   afterAll(async () => {
+    // The page as the last test left it: what a failure looked like.
+    if (page) await shot(page, "grpc-last.png").catch(() => {});
     await browser?.close();
     await stopServer(server);
   });
@@ -148,18 +150,16 @@ describe("gRPC panel in Chromium", () => {
     await waitForTerminal(page, "user-service", /● running/);
     await waitForTerminal(page, "user-gateway", /● running/);
 
-    await page.getByRole("tab", { name: "gRPC" }).click();
+    await page.getByRole("tab", { name: "gRPC", exact: true }).click();
     const panel = page.getByRole("region", { name: "gRPC calls" });
     await panel.getByRole("combobox", { name: "Service" }).selectOption("user-service");
     const method = panel.getByRole("combobox", { name: "Method" });
     // Filled from the server's reflection once the service runs.
-    await expect
-      .poll(() => method.locator("option").allTextContents(), { timeout: 20_000 })
-      .toContain("GetUser(GetUserRequest)");
+    await expect.poll(() => method.locator("option").allTextContents(), { timeout: 20_000 }).toContain("GetUser");
     expect(await method.locator("optgroup").evaluateAll((gs) => gs.map((g) => g.getAttribute("label")))).toEqual(
       expect.arrayContaining(["user.v1.UserService", "grpc.health.v1.Health"]),
     );
-    await method.selectOption({ label: "GetUser(GetUserRequest)" });
+    await method.selectOption({ label: "GetUser" });
 
     const editor = panel.getByRole("textbox", { name: "Request message (JSON)" });
     // Prefilled from GetUserRequest's fields.
@@ -188,7 +188,7 @@ describe("gRPC panel in Chromium", () => {
 
   it("a field the contract lacks is refused before the call, naming the field", async () => {
     const panel = page.getByRole("region", { name: "gRPC calls" });
-    await panel.getByRole("combobox", { name: "Method" }).selectOption({ label: "CreateUser(CreateUserRequest)" });
+    await panel.getByRole("combobox", { name: "Method" }).selectOption({ label: "CreateUser" });
     const editor = panel.getByRole("textbox", { name: "Request message (JSON)" });
     expect(JSON.parse(await editor.inputValue())).toEqual({ name: "", email: "" });
     await editor.fill('{"name": "王五", "emial": "wangwu@example.com"}');
@@ -197,5 +197,13 @@ describe("gRPC panel in Chromium", () => {
       /user\.v1\.CreateUserRequest has no field "emial"/,
     );
     await shot(page, "grpc-03-unknown-field.png");
+  });
+
+  it("speaks Chinese too", async () => {
+    await page.getByRole("button", { name: "中文" }).click();
+    await expect.poll(() => page.getByRole("tab", { name: "gRPC 调用" }).isVisible()).toBe(true);
+    const panel = page.getByRole("region", { name: "gRPC 调用" });
+    expect(await panel.getByRole("button", { name: "调用所选方法" }).isEnabled()).toBe(true);
+    await shot(page, "grpc-04-zh.png");
   });
 });
