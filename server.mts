@@ -12,6 +12,9 @@ import {
   stopAllRuns,
   SandboxError,
   ENGINE_FIX_HINT,
+  callGrpc,
+  describeGrpc,
+  grpcTarget,
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
 import {
@@ -21,6 +24,8 @@ import {
   attachPayload,
   clientIdSchema,
   describeInvalid,
+  grpcCallPayload,
+  grpcDescribePayload,
   requestPayload,
   startPayload,
   stopPayload,
@@ -234,6 +239,22 @@ io.on("connection", (rawSocket) => {
     const parsed = ackPayload.safeParse(payload);
     if (parsed.success) sessions.ack(clientId, socket.id, parsed.data.runId, parsed.data.bytes);
   });
+
+  handle(socket, "grpc:describe", grpcDescribePayload, async ({ runId, service }) => {
+    const run = sessions.liveRun(clientId, runId);
+    return { description: await describeGrpc(grpcTarget(run.services(), service), service) };
+  });
+
+  handle(
+    socket,
+    "grpc:call",
+    grpcCallPayload,
+    async ({ runId, service, grpcService, method, requestJson, timeoutMs }) => {
+      const run = sessions.liveRun(clientId, runId);
+      const target = grpcTarget(run.services(), service);
+      return { result: await callGrpc(target, { service: grpcService, method, requestJson, timeoutMs }, service) };
+    },
+  );
 
   socket.on("disconnect", () => sessions.disconnect(clientId, socket.id));
 });

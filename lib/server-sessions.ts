@@ -268,6 +268,14 @@ export class RunSessions {
     return run.request({ service, method, path, headers, body });
   }
 
+  /** The client's live run with this id (for calls to its services); NO_RUN if it has ended or is not theirs. */
+  liveRun(clientId: string, runId: string): RunHandle {
+    const session = this.sessions.get(clientId);
+    const run = session?.runId === runId ? this.engine.getRun(runId) : undefined;
+    if (!run || run.ended) throw noRun();
+    return run;
+  }
+
   private session(clientId: string): ClientSession {
     let s = this.sessions.get(clientId);
     if (!s) {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { HttpResponseSummary, RunEvent, ServiceState } from "../sandbox/types";
 import type { SandboxErrorCode } from "../sandbox/errors";
+import type { GrpcCallResult, GrpcDescription } from "./grpc-shapes";
 
 /** Largest message a client may send (a run's files); socket.io drops the connection above it. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -63,10 +64,37 @@ export const requestPayload = z
   .strict();
 
 export type AckPayload = z.infer<typeof ackPayload>;
+/** A full protobuf name: package.Service (letters, digits, _ and dots). */
+const protoName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a protobuf name")
+  .max(300);
+
+/** The service's reflection: its gRPC services, methods and request message fields. */
+export const grpcDescribePayload = z.object({ runId, service: serviceName }).strict();
+
+/** Largest JSON request of a gRPC call (the sample messages are a few hundred bytes). */
+export const MAX_GRPC_REQUEST_CHARS = 256 * 1024;
+
+export const grpcCallPayload = z
+  .object({
+    runId,
+    service: serviceName,
+    /** The gRPC service's full name, e.g. "user.v1.UserService". */
+    grpcService: protoName,
+    method: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "a method name"),
+    /** The request message as JSON text; the server parses it so the learner sees JSON errors worded once. */
+    requestJson: z.string().max(MAX_GRPC_REQUEST_CHARS),
+    timeoutMs: z.number().int().min(100).max(30_000).optional(),
+  })
+  .strict();
+
 export type AttachPayload = z.infer<typeof attachPayload>;
 export type StartPayload = z.infer<typeof startPayload>;
 export type StopPayload = z.infer<typeof stopPayload>;
 export type RequestPayload = z.infer<typeof requestPayload>;
+export type GrpcDescribePayload = z.infer<typeof grpcDescribePayload>;
+export type GrpcCallPayload = z.infer<typeof grpcCallPayload>;
 
 /** Codes of the engine plus the few the socket layer adds. */
 export type ProtocolErrorCode = SandboxErrorCode | "NO_RUN" | "IMAGE_BUILD_FAILED" | "INTERNAL";
@@ -130,6 +158,10 @@ export interface ClientToServerEvents {
   "run:request": (payload: RequestPayload, ack: Ack<{ response: HttpResponseSummary }>) => void;
   /** Flow control: log text written by the tab's terminals (no answer). */
   "run:ack": (payload: AckPayload) => void;
+  /** Lists a running gRPC service's services and methods through its server reflection. */
+  "grpc:describe": (payload: GrpcDescribePayload, ack: Ack<{ description: GrpcDescription }>) => void;
+  /** Calls a unary gRPC method with a JSON request; a non-OK gRPC status is an answer, not an error. */
+  "grpc:call": (payload: GrpcCallPayload, ack: Ack<{ result: GrpcCallResult }>) => void;
 }
 
 export interface SocketAuth {

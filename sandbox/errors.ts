@@ -9,6 +9,8 @@ export type SandboxErrorCode =
   | "IMAGE_MISSING"
   | "TOO_MANY_RUNS"
   | "SERVICE_NOT_RUNNING"
+  /** A gRPC service without server reflection: the request panel cannot learn its methods. */
+  | "GRPC_REFLECTION_OFF"
   | "BAD_REQUEST";
 
 export class SandboxError extends Error {

@@ -6,3 +6,4 @@ export { checkEngine, type EngineStatus } from "./docker";
 export { ensureImage, currentImageTag, imagePresent } from "./image";
 export { startRun, getRun, listRuns, stopAllRuns } from "./runs";
 export { reapOrphans } from "./reaper";
+export { describeGrpc, callGrpc, grpcTarget, type GrpcCallSpec } from "./grpc-client";

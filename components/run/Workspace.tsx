@@ -23,6 +23,7 @@ import type { RequestSpec } from "@/lib/lesson-schema";
 import { t, type UiKey } from "@/lib/ui-text";
 import type { LessonFiles, SpanData } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
+import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";
 import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
 import { TracesTab } from "@/components/traces/TracesTab";
 import { groupTraces } from "@/components/traces/trace-model";
@@ -400,7 +401,23 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               onChange={setBottomSplit}
               label="Resize request panel"
             />
-            <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sendRequest} />
+            {services.some((s) => s.protocol === "grpc") ? (
+              <RequestTabs
+                lang={lang}
+                http={
+                  <RequestPanel
+                    lang={lang}
+                    slug={slug}
+                    services={view.services}
+                    presets={requests}
+                    send={sendRequest}
+                  />
+                }
+                grpc={<GrpcPanel lang={lang} runId={view.runId} services={view.services} />}
+              />
+            ) : (
+              <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sendRequest} />
+            )}
           </div>
         )}
       </div>

@@ -163,6 +163,19 @@ describe("RunSessions", () => {
     await expect(sessions.request("a", req)).rejects.toMatchObject({ error: { code: "NO_RUN" } });
     await expect(sessions.stop("a", "other")).rejects.toMatchObject({ error: { code: "NO_RUN" } });
   });
+
+  it("hands out a run for gRPC calls only to its own client, and only while it lives", async () => {
+    const engine = new FakeEngine();
+    const sessions = new RunSessions(engine);
+    const a = follower("s1");
+    sessions.connect("a", a.f);
+    await sessions.start("a", a.f, "lesson", null);
+    expect(sessions.liveRun("a", "run1")).toBe(engine.runs.get("run1"));
+    expect(() => sessions.liveRun("b", "run1")).toThrow("This run has ended.");
+    expect(() => sessions.liveRun("a", "run2")).toThrow("This run has ended.");
+    await sessions.stop("a", "run1");
+    expect(() => sessions.liveRun("a", "run1")).toThrow("This run has ended.");
+  });
 });
 
 describe("event batches", () => {

@@ -1,0 +1,209 @@
+// The gRPC tab of the request panel in real Chromium: Run lesson 16.4.2, pick user-service and a method that
+// reflection listed, call it with the prefilled JSON, and read the user (and a NOT_FOUND) in the answer.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SHOTS = path.join(ROOT, "test-results");
+const PORT = Number(process.env.E2E_GRPC_PORT ?? 3501);
+const BASE = `http://127.0.0.1:${PORT}`;
+const LESSON = "grpc";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// --- the server under test ---
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
+    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+/** `next build` when there is no build, or when a page source is newer than it. */
+function buildIfNeeded(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, output: () => log };
+}
+
+async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!pattern.test(server.output())) {
+    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- page helpers ---
+
+async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 180_000): Promise<void> {
+  await page.waitForFunction(
+    ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+    [service, pattern.source, pattern.flags] as const,
+    { timeout, polling: 200 },
+  );
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name) });
+}
+
+/** Presses Call and waits for the next answer; returns the response pane's text. */
+async function callAndRead(page: Page): Promise<string> {
+  const panel = page.getByRole("region", { name: "gRPC calls" });
+  const answers = Number(await panel.locator(".response").getAttribute("data-answers"));
+  await panel.getByRole("button", { name: "Call the selected method" }).click();
+  await panel.locator(`.response[data-answers="${answers + 1}"]`).waitFor({ timeout: 30_000 });
+  // A refusal (bad JSON, unknown field) shows an alert instead of a response.
+  if ((await panel.locator(".response .response-error").count()) > 0) return "";
+  return (await panel.getByLabel("gRPC response").textContent()) ?? "";
+}
+
+// --- the test ---
+
+describe("gRPC panel in Chromium", () => {
+  let server: Server | undefined;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildIfNeeded();
+    server = await startServer(PORT);
+    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    page.on("pageerror", (err) => console.error("[page error]", err.message));
+  });
+
+  afterAll(async () => {
+    // The page as the last test left it: what a failure looked like.
+    if (page) await shot(page, "grpc-last.png").catch(() => {});
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it("Run, pick user-service and GetUser (listed by reflection), call it and see the user", async () => {
+    await page.goto(`${BASE}/lessons/${LESSON}`);
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await waitForTerminal(page, "user-service", /● running/);
+    await waitForTerminal(page, "user-gateway", /● running/);
+
+    await page.getByRole("tab", { name: "gRPC", exact: true }).click();
+    const panel = page.getByRole("region", { name: "gRPC calls" });
+    await panel.getByRole("combobox", { name: "Service" }).selectOption("user-service");
+    const method = panel.getByRole("combobox", { name: "Method" });
+    // Filled from the server's reflection once the service runs.
+    await expect.poll(() => method.locator("option").allTextContents(), { timeout: 20_000 }).toContain("GetUser");
+    expect(await method.locator("optgroup").evaluateAll((gs) => gs.map((g) => g.getAttribute("label")))).toEqual(
+      expect.arrayContaining(["user.v1.UserService", "grpc.health.v1.Health"]),
+    );
+    await method.selectOption({ label: "GetUser" });
+
+    const editor = panel.getByRole("textbox", { name: "Request message (JSON)" });
+    // Prefilled from GetUserRequest's fields.
+    expect(JSON.parse(await editor.inputValue())).toEqual({ id: "" });
+    await editor.fill('{\n  "id": "1"\n}');
+    const body = await callAndRead(page);
+    expect(JSON.parse(body)).toMatchObject({ id: "1", name: "张三", email: "zhangsan@example.com" });
+    expect(await panel.getByLabel("gRPC status").textContent()).toBe("0 OK");
+    expect(await panel.locator(".status-ok").count()).toBe(1);
+    await shot(page, "grpc-01-get-user.png");
+
+    await panel.getByRole("tab", { name: "Metadata" }).click();
+    expect(await panel.getByLabel("gRPC metadata").textContent()).toContain("content-type: application/grpc");
+    await panel.getByRole("tab", { name: "Response" }).click();
+  });
+
+  it("an unknown id answers NOT_FOUND, shown in red with the server's message", async () => {
+    const panel = page.getByRole("region", { name: "gRPC calls" });
+    await panel.getByRole("textbox", { name: "Request message (JSON)" }).fill('{"id": "999"}');
+    const body = await callAndRead(page);
+    expect(body).toContain('NOT_FOUND: user "999" not found');
+    expect(await panel.getByLabel("gRPC status").textContent()).toBe("5 NOT_FOUND");
+    expect(await panel.locator(".status-server-error").count()).toBe(1);
+    await shot(page, "grpc-02-not-found.png");
+  });
+
+  it("a field the contract lacks is refused before the call, naming the field", async () => {
+    const panel = page.getByRole("region", { name: "gRPC calls" });
+    await panel.getByRole("combobox", { name: "Method" }).selectOption({ label: "CreateUser" });
+    const editor = panel.getByRole("textbox", { name: "Request message (JSON)" });
+    expect(JSON.parse(await editor.inputValue())).toEqual({ name: "", email: "" });
+    await editor.fill('{"name": "王五", "emial": "wangwu@example.com"}');
+    expect(await callAndRead(page)).toBe("");
+    expect(await panel.locator(".response .response-error").textContent()).toMatch(
+      /user\.v1\.CreateUserRequest has no field "emial"/,
+    );
+    await shot(page, "grpc-03-unknown-field.png");
+  });
+
+  it("speaks Chinese too", async () => {
+    await page.getByRole("button", { name: "中文" }).click();
+    await expect.poll(() => page.getByRole("tab", { name: "gRPC 调用" }).isVisible()).toBe(true);
+    const panel = page.getByRole("region", { name: "gRPC 调用" });
+    expect(await panel.getByRole("button", { name: "调用所选方法" }).isEnabled()).toBe(true);
+    await shot(page, "grpc-04-zh.png");
+  });
+});
