@@ -246,7 +246,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               type="button"
               className="btn btn-run"
               onClick={() => void run()}
-              disabled={busy === "start" || engineDown}
+              // Not before the stored edits are loaded (and the page hydrated): a Run then would build the original files.
+              disabled={!loaded || busy === "start" || engineDown}
               aria-label={t(lang, live ? "runAgain" : "run")}
               title={t(lang, "runHint")}
             >
@@ -375,6 +376,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               active={terminalTab}
               onSelect={setTerminalTab}
               extra={{
+                id: TRACES_TAB,
                 tab: (
                   <TracesTab
                     lang={lang}

@@ -20,7 +20,7 @@ export interface LogPanelProps {
   active: string;
   onSelect: (pane: string) => void;
   /** Another view beside the logs (the run's traces): its tab goes first, its pane shows when it is active. */
-  extra?: { tab: ReactNode; pane: ReactNode; active: boolean };
+  extra?: { id: string; tab: ReactNode; pane: ReactNode; active: boolean };
 }
 
 function download(bus: TerminalBus, slug: string, runId: string | null): void {
@@ -92,7 +92,7 @@ export function LogPanel({ bus, lang, theme, slug, runId, services, active, onSe
           </div>
         ))}
         {extra && (
-          <div className="terminal-slot" data-active={extra.active} data-service="traces">
+          <div className="terminal-slot" data-active={extra.active} data-service={extra.id}>
             {extra.pane}
           </div>
         )}
