@@ -126,6 +126,8 @@ func run() error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// The same CPU profile, recorded and summarised here as a text table (see cputop.go).
+	mux.HandleFunc("GET /debug/cpu-top", cpuTop)
 
 	srv := &http.Server{
 		Addr:              ":" + env("PORT", "8080"),

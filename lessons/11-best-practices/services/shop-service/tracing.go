@@ -50,7 +50,8 @@ func initTracing(ctx context.Context, service string) (func(context.Context) err
 
 // traced wraps the service's handler so every request gets a server span, continuing the caller's trace when a
 // traceparent header comes with it; otelhttp names the span after the mux's pattern ("GET /buy/{id}"). Probes
-// and pprof stay out of the traces: the run's health checks alone would bury the purchases.
+// and the /debug/ pages (pprof, cpu-top) stay out of the traces: the run's health checks alone would bury the
+// purchases.
 func traced(next http.Handler, service string) http.Handler {
 	return otelhttp.NewHandler(next, service,
 		otelhttp.WithFilter(func(r *http.Request) bool { return !untraced(r.URL.Path) }),
@@ -58,5 +59,5 @@ func traced(next http.Handler, service string) http.Handler {
 }
 
 func untraced(path string) bool {
-	return path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/debug/pprof/")
+	return path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/debug/")
 }
