@@ -41,6 +41,18 @@ export const serviceSchema = z.object({
     .optional(),
   /** Services that must be healthy before this one starts. */
   dependsOn: z.array(serviceName).default([]),
+  /**
+   * Files (relative to `dir`) the running service re-reads by itself, e.g. a watched config.yaml: the page can
+   * send an edit of one into the running container instead of asking for a new Run.
+   */
+  liveFiles: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._+@-]+(\/[A-Za-z0-9._+@-]+)*$/, "a file path inside the service folder")
+        .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "must stay inside the service folder"),
+    )
+    .optional(),
   /** How the playground decides the service is up: an HTTP GET answered with this status. */
   health: z
     .object({
