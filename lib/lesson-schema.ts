@@ -139,6 +139,18 @@ export function runnableServices(m: {
   ];
 }
 
+/** Lesson path of each live file → the services that re-read it while they run (for the page's Ctrl/Cmd+S). */
+export function liveFileMap(m: {
+  services: { name: string; dir: string; liveFiles?: string[]; build?: unknown }[];
+}): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of m.services) {
+    if (s.build) continue;
+    for (const f of s.liveFiles ?? []) (out[`${s.dir.replace(/\/+$/, "")}/${f}`] ??= []).push(s.name);
+  }
+  return out;
+}
+
 export type LessonManifest = z.infer<typeof manifestSchema>;
 export type KubernetesSpec = z.infer<typeof kubernetesSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
