@@ -350,11 +350,6 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
             {t(lang, "sendLive")}
           </button>
         )}
-        {saveStatus && (
-          <span className={`ws-save-status tone-${saveStatus.tone}`} role="status" title={saveStatus.text}>
-            {saveStatus.text}
-          </span>
-        )}
         <div className="ws-services" aria-label={t(lang, "services")}>
           {view.services.map((s) => (
             <span key={s.name} className={`stage-pill stage-${s.stage}`} title={s.detail ?? undefined}>
@@ -365,6 +360,12 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
           ))}
         </div>
       </div>
+
+      {saveStatus && (
+        <div className={`ws-save-status tone-${saveStatus.tone}`} role="status" title={saveStatus.text}>
+          {saveStatus.text}
+        </div>
+      )}
 
       <StatusBanner lang={lang} server={server} view={view} notice={notice} onDismiss={() => setNotice(null)} />
 

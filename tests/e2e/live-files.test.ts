@@ -229,6 +229,7 @@ describe("live files in Chromium", () => {
       /changed features\.greeting: .* -> Hello from a live edit/,
       20_000,
     );
+    expect(await page.locator(".ws-save-status").isVisible()).toBe(true);
     expect(log).toContain("config.yaml updated in the running container");
     expect(log).toMatch(/configuration reloaded/);
     expect(await sendRequest(page, SERVICE, "GET", "/hello")).toContain(NEW_GREETING);
