@@ -29,6 +29,7 @@ import {
   requestPayload,
   startPayload,
   stopPayload,
+  updateFilesPayload,
   type ClientToServerEvents,
   type EngineStatus,
   type ImageStatus,
@@ -232,6 +233,10 @@ io.on("connection", (rawSocket) => {
 
   handle(socket, "run:request", requestPayload, async (payload) => ({
     response: await sessions.request(clientId, payload),
+  }));
+
+  handle(socket, "run:update-files", updateFilesPayload, async (payload) => ({
+    results: await sessions.updateFiles(clientId, payload),
   }));
 
   // Flow control: no answer, and a malformed ack is ignored (it can only slow this tab's own output).

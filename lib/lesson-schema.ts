@@ -41,6 +41,18 @@ export const serviceSchema = z.object({
     .optional(),
   /** Services that must be healthy before this one starts. */
   dependsOn: z.array(serviceName).default([]),
+  /**
+   * Files (relative to `dir`) the running service re-reads by itself, e.g. a watched config.yaml: the page can
+   * send an edit of one into the running container instead of asking for a new Run.
+   */
+  liveFiles: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._+@-]+(\/[A-Za-z0-9._+@-]+)*$/, "a file path inside the service folder")
+        .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "must stay inside the service folder"),
+    )
+    .optional(),
   /** How the playground decides the service is up: an HTTP GET answered with this status. */
   health: z
     .object({
@@ -125,6 +137,18 @@ export function runnableServices(m: {
     ...m.services.map((s) => ({ name: s.name, protocol: s.protocol })),
     ...(m.kubernetes?.services ?? []).map((name) => ({ name, protocol: "http" as const })),
   ];
+}
+
+/** Lesson path of each live file → the services that re-read it while they run (for the page's Ctrl/Cmd+S). */
+export function liveFileMap(m: {
+  services: { name: string; dir: string; liveFiles?: string[]; build?: unknown }[];
+}): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of m.services) {
+    if (s.build) continue;
+    for (const f of s.liveFiles ?? []) (out[`${s.dir.replace(/\/+$/, "")}/${f}`] ??= []).push(s.name);
+  }
+  return out;
 }
 
 export type LessonManifest = z.infer<typeof manifestSchema>;

@@ -1,5 +1,5 @@
 // Which browser follows which run: one live run per client, re-attach after a reload, stop after a grace period.
-import type { HttpResponseSummary, RunEvent, RunHandle } from "../sandbox/types";
+import type { HttpResponseSummary, LiveFileResult, RunEvent, RunHandle } from "../sandbox/types";
 import { FlowWindow, LineDropCounter } from "./flow-control";
 import {
   EVENT_BATCH_BYTES,
@@ -9,6 +9,7 @@ import {
   type RequestPayload,
   type RunEventsBatch,
   type RunInfo,
+  type UpdateFilesPayload,
 } from "./socket-protocol";
 
 /** The part of the engine this module needs (the real one is sandbox/index.ts; tests pass a fake). */
@@ -266,6 +267,11 @@ export class RunSessions {
     if (!run || run.ended) throw noRun();
     const { service, method, path, headers, body } = payload;
     return run.request({ service, method, path, headers, body });
+  }
+
+  /** Sends edited live files to the client's own live run only. */
+  async updateFiles(clientId: string, payload: UpdateFilesPayload): Promise<LiveFileResult[]> {
+    return this.liveRun(clientId, payload.runId).updateFiles(payload.files);
   }
 
   /** The client's live run with this id (for calls to its services); NO_RUN if it has ended or is not theirs. */

@@ -1,6 +1,6 @@
 // The socket.io vocabulary shared by server.mts and the browser: event names, payloads, and their validation.
 import { z } from "zod";
-import type { HttpResponseSummary, RunEvent, ServiceState } from "../sandbox/types";
+import type { HttpResponseSummary, LiveFileResult, RunEvent, ServiceState } from "../sandbox/types";
 import type { SandboxErrorCode } from "../sandbox/errors";
 import type { GrpcCallResult, GrpcDescription } from "./grpc-shapes";
 
@@ -63,7 +63,23 @@ export const requestPayload = z
   })
   .strict();
 
+/** Most files one save sends to a running run (the page sends the one file it saved). */
+export const MAX_LIVE_FILES = 8;
+
+/** Edited live files (e.g. a watched config.yaml) for the client's running services; the engine checks them. */
+export const updateFilesPayload = z
+  .object({
+    runId,
+    files: z
+      .record(z.string().min(1).max(300), z.string())
+      .refine((f) => Object.keys(f).length >= 1 && Object.keys(f).length <= MAX_LIVE_FILES, {
+        message: `1 to ${MAX_LIVE_FILES} files`,
+      }),
+  })
+  .strict();
+
 export type AckPayload = z.infer<typeof ackPayload>;
+export type UpdateFilesPayload = z.infer<typeof updateFilesPayload>;
 /** A full protobuf name: package.Service (letters, digits, _ and dots). */
 const protoName = z
   .string()
@@ -156,6 +172,8 @@ export interface ClientToServerEvents {
   "run:stop": (payload: StopPayload, ack: Ack<{ ok: true }>) => void;
   /** An HTTP request to a running service, made by the server through the run's published port. */
   "run:request": (payload: RequestPayload, ack: Ack<{ response: HttpResponseSummary }>) => void;
+  /** Writes edited live files into the running services that re-read them (no restart); says what each got. */
+  "run:update-files": (payload: UpdateFilesPayload, ack: Ack<{ results: LiveFileResult[] }>) => void;
   /** Flow control: log text written by the tab's terminals (no answer). */
   "run:ack": (payload: AckPayload) => void;
   /** Lists a running gRPC service's services and methods through its server reflection. */

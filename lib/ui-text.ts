@@ -119,12 +119,39 @@ export const UI = {
   notFound: { zh: "没有这一课。", en: "There is no such lesson." },
   backHome: { zh: "返回课程列表", en: "Back to the lessons" },
   editorLoading: { zh: "正在加载编辑器…", en: "Loading the editor…" },
+  sendLive: { zh: "发送到运行中的服务", en: "Send to running service" },
+  sendLiveHint: {
+    zh: "把这个文件写入正在运行的容器，服务会自己重新读取（Ctrl/⌘ + S）",
+    en: "Write this file into the running container; the service re-reads it by itself (Ctrl/⌘ + S)",
+  },
+  liveSending: { zh: "正在发送 {file}…", en: "Sending {file}…" },
+  liveSent: {
+    zh: "{file} 已写入运行中的 {services}，无需重启：请看它的终端",
+    en: "{file} sent to the running {services}, no restart: watch its terminal",
+  },
+  liveUnchanged: {
+    zh: "{file} 没有变化：运行中的 {services} 已经是这个版本",
+    en: "{file} is unchanged: the running {services} already has it",
+  },
+  liveNotRunning: {
+    zh: "已保存在本浏览器。{services} 运行时会自动重新读取 {file}：先按“运行”",
+    en: "Saved in this browser. {services} re-reads {file} while it runs: press Run first",
+  },
+  savedLocally: {
+    zh: "已保存在本浏览器。{file} 只在启动时读取：按“运行”使修改生效",
+    en: "Saved in this browser. {file} is read at start-up: press Run to apply it",
+  },
 } as const satisfies Record<string, Record<UiLang, string>>;
 
 export type UiKey = keyof typeof UI;
 
 export function t(lang: UiLang, key: UiKey): string {
   return UI[key][lang];
+}
+
+/** A text with {name} holes filled in. */
+export function tf(lang: UiLang, key: UiKey, values: Record<string, string>): string {
+  return t(lang, key).replace(/\{(\w+)\}/g, (hole, name: string) => values[name] ?? hole);
 }
 
 /** Chapter sections, for grouping lessons (the chapter's own headings, in our words). */

@@ -10,7 +10,8 @@ import { dockerfileDiagnostics } from "./dockerfile";
 import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage, type BuiltImage } from "./dockerfile-build";
 import { localBaseImages } from "./image";
 import { SandboxError } from "./errors";
-import { packFiles } from "./files";
+import { packFiles, validateFiles } from "./files";
+import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, type LiveFileResult } from "./live-files";
 import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { MAX_RESPONSE_BODY_BYTES } from "./limits";
@@ -71,6 +72,8 @@ interface ServiceRuntime {
   badSpanLines: number;
   /** A Kubernetes Service of the lesson: its pods and port belong to the run's local rendition. */
   rendered?: boolean;
+  /** Live files as this container has them now (lesson path → text), to skip a write that changes nothing. */
+  liveText: Map<string, string>;
 }
 
 export class Run implements RunHandle {
@@ -106,6 +109,7 @@ export class Run implements RunHandle {
         budget: new OutputBudget(limits.outputBytesPerStream),
         startedAt: 0,
         badSpanLines: 0,
+        liveText: new Map(),
       });
     }
     if (lesson.manifest.kubernetes) this.rendition = this.createRendition(lesson.manifest.kubernetes);
@@ -122,6 +126,7 @@ export class Run implements RunHandle {
         startedAt: 0,
         badSpanLines: 0,
         rendered: true,
+        liveText: new Map(),
       });
     }
     const runtime = (service: string): ServiceRuntime => this.runtimes.get(service)!;
@@ -674,6 +679,69 @@ export class Run implements RunHandle {
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       ...(traceId ? { traceId } : {}),
     };
+  }
+
+  /**
+   * Writes edited live files (see sandbox/live-files.ts) into the running containers of the services that re-read
+   * them, without a restart. A file no running service re-reads gets an answer saying a Run applies it.
+   */
+  async updateFiles(input: LessonFiles): Promise<LiveFileResult[]> {
+    const files = validateFiles(input);
+    if (this.stopping) throw new SandboxError("SERVICE_NOT_RUNNING", "This run has stopped; press Run first.");
+    const specs = [...this.runtimes.values()].filter((rt) => !rt.rendered).map((rt) => rt.spec);
+    const results: LiveFileResult[] = [];
+    for (const [path, text] of Object.entries(files)) {
+      const name = path.split("/").pop() ?? path;
+      const { live, startupOnly } = liveFileReaders(specs, path);
+      if (live.length === 0) {
+        results.push({ path, updated: [], failed: [], message: notLiveMessage(path, startupOnly) });
+        continue;
+      }
+      const targets = live.map((service) => this.runtimes.get(service)!);
+      const running = targets.filter((rt) => rt.container && ["starting", "running"].includes(rt.machine.stage));
+      if (running.length === 0) {
+        results.push({
+          path,
+          updated: [],
+          failed: [],
+          message: `${live.join(", ")} ${live.length > 1 ? "are" : "is"} not running; press Run to apply ${name}.`,
+        });
+        continue;
+      }
+      const original = this.files?.[path];
+      if (running.every((rt) => (rt.liveText.get(path) ?? original) === text)) {
+        results.push({
+          path,
+          updated: [],
+          failed: [],
+          unchanged: true,
+          message: `${name} is unchanged: the running ${running.map((rt) => rt.spec.name).join(", ")} already has it.`,
+        });
+        continue;
+      }
+      const updated: string[] = [];
+      const failed: string[] = [];
+      const problems: string[] = [];
+      for (const rt of running) {
+        try {
+          await writeIntoContainer(rt.container!, "1000:1000", `${CONTAINER_SRC}/${path}`, text);
+          rt.liveText.set(path, text);
+          updated.push(rt.spec.name);
+          this.system(`${name} updated in the running container (no restart)`, rt.spec.name);
+        } catch (err) {
+          failed.push(rt.spec.name);
+          problems.push(`${rt.spec.name}: ${(err as Error).message}`);
+          this.system(`${name} could not be updated in the running container: ${(err as Error).message}`, rt.spec.name);
+        }
+      }
+      const notRunning = live.filter((s) => !running.some((rt) => rt.spec.name === s));
+      const parts = [];
+      if (updated.length) parts.push(`${name} sent to the running ${updated.join(", ")}`);
+      if (problems.length) parts.push(`failed for ${problems.join("; ")}`);
+      if (notRunning.length) parts.push(`${notRunning.join(", ")} not running`);
+      results.push({ path, updated, failed, message: `${parts.join("; ")}.` });
+    }
+    return results;
   }
 
   /** Removes the run's containers, network and firewall rules. Safe to call any number of times. */

@@ -1,5 +1,8 @@
 // The engine's public vocabulary: what the web side and the CLI see of a run. No dockerode types leak out.
 import type { LessonManifest } from "../lib/lesson-schema";
+import type { LiveFileResult } from "./live-files";
+
+export type { LiveFileResult };
 
 /** Lesson files as the learner has them: lesson-relative path → UTF-8 text. */
 export type LessonFiles = Record<string, string>;
@@ -107,6 +110,8 @@ export interface RunHandle {
   whenAllRunning(): Promise<void>;
   /** Sends an HTTP request to a running service through its 127.0.0.1 port. */
   request(spec: HttpRequestSpec): Promise<HttpResponseSummary>;
+  /** Writes edited live files (a watched config.yaml) into the running services that re-read them; no restart. */
+  updateFiles(files: LessonFiles): Promise<LiveFileResult[]>;
   /** Removes the run's containers and network; idempotent. */
   stop(reason?: RunEndReason): Promise<void>;
   readonly ended: boolean;

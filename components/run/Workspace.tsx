@@ -20,7 +20,7 @@ import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
 import { WriteBarrier } from "@/lib/flow-control";
 import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
 import type { RequestSpec } from "@/lib/lesson-schema";
-import { t, type UiKey } from "@/lib/ui-text";
+import { t, tf, type UiKey } from "@/lib/ui-text";
 import type { LessonFiles, SpanData } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
 import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";
@@ -40,6 +40,9 @@ const ATTACH_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 40_000;
+const UPDATE_TIMEOUT_MS = 20_000;
+/** How long the answer to a save stays next to the run controls. */
+const SAVE_STATUS_MS = 7_000;
 
 export interface WorkspaceProps {
   slug: string;
@@ -49,9 +52,11 @@ export interface WorkspaceProps {
   requests: RequestSpec[];
   /** The lesson runs a trace collector: its empty Traces panel waits for spans instead of saying how to add tracing. */
   traces?: boolean;
+  /** Lesson path of each file a service re-reads while it runs → those services (from the manifest's liveFiles). */
+  liveFiles?: Record<string, string[]>;
 }
 
-export function Workspace({ slug, originals, openFiles, services, requests, traces }: WorkspaceProps) {
+export function Workspace({ slug, originals, openFiles, services, requests, traces, liveFiles }: WorkspaceProps) {
   const lang = usePref("lang");
   const theme = usePref("theme");
   const server = useServerState();
@@ -67,6 +72,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
+  const [saveStatus, setSaveStatus] = useState<{ text: string; tone: "ok" | "info" | "error" } | null>(null);
   const [terminalTab, setTerminalTab] = useState(ALL_PANE);
   const [bus] = useState(() => new TerminalBus(services.map((s) => s.name)));
   const [editorSplit, setEditorSplit] = useSplit("editor", 0.56, 0.2, 0.85);
@@ -190,10 +196,52 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
     return response;
   }, []);
 
-  // Ctrl/Cmd+Enter runs, wherever the focus is (captured before Monaco inserts a line).
+  // Saving: edits are already kept in this browser; a live file of a running service is also sent into its
+  // container, where the service re-reads it without a restart.
+  const saveTimer = useRef<number | undefined>(undefined);
+  const showSave = useCallback((text: string, tone: "ok" | "info" | "error", sticky = false) => {
+    window.clearTimeout(saveTimer.current);
+    setSaveStatus({ text, tone });
+    if (!sticky) saveTimer.current = window.setTimeout(() => setSaveStatus(null), SAVE_STATUS_MS);
+  }, []);
+  useEffect(() => () => window.clearTimeout(saveTimer.current), []);
+  const activeRef = useRef(active);
+  const liveRef = useRef(false);
+  const save = useCallback(async () => {
+    const path = activeRef.current;
+    const file = path.split("/").pop() ?? path;
+    const readers = liveFiles?.[path];
+    if (!readers) return showSave(tf(lang, "savedLocally", { file }), "info");
+    const vars = { file, services: readers.join(", ") };
+    if (!runId.current || !liveRef.current) return showSave(tf(lang, "liveNotRunning", vars), "info");
+    showSave(tf(lang, "liveSending", vars), "info", true);
+    try {
+      const { results } = await call(
+        "run:update-files",
+        { runId: runId.current, files: { [path]: filesRef.current[path] ?? "" } },
+        UPDATE_TIMEOUT_MS,
+      );
+      const answer = results[0];
+      if (answer && answer.updated.length > 0 && answer.failed.length === 0) {
+        showSave(tf(lang, "liveSent", { file, services: answer.updated.join(", ") }), "ok");
+      } else if (answer?.unchanged) {
+        showSave(tf(lang, "liveUnchanged", vars), "info");
+      } else {
+        showSave(answer?.message ?? file, "error");
+      }
+    } catch (err) {
+      showSave(err instanceof CallError ? err.error.message : String(err), "error");
+    }
+  }, [lang, liveFiles, showSave]);
+
+  // Ctrl/Cmd+Enter runs and Ctrl/Cmd+S saves, wherever the focus is (captured before Monaco or the browser acts).
   const runRef = useRef(run);
+  const saveRef = useRef(save);
   useEffect(() => {
     runRef.current = run;
+    saveRef.current = save;
+    activeRef.current = active;
+    liveRef.current = isLive(view);
   });
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -201,6 +249,11 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
         e.preventDefault();
         e.stopPropagation();
         void runRef.current();
+      } else if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "s") {
+        // Not the browser's "Save page as" dialog.
+        e.preventDefault();
+        e.stopPropagation();
+        void saveRef.current();
       }
     };
     window.addEventListener("keydown", onKey, true);
@@ -284,6 +337,20 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
           </span>
           {t(lang, "reset")}
         </button>
+        {liveFiles?.[active] && (
+          <button
+            type="button"
+            className="btn btn-ghost btn-live"
+            onClick={() => void save()}
+            disabled={!live}
+            title={t(lang, "sendLiveHint")}
+          >
+            <span className="btn-icon" aria-hidden>
+              ⇪
+            </span>
+            {t(lang, "sendLive")}
+          </button>
+        )}
         <div className="ws-services" aria-label={t(lang, "services")}>
           {view.services.map((s) => (
             <span key={s.name} className={`stage-pill stage-${s.stage}`} title={s.detail ?? undefined}>
@@ -294,6 +361,12 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
           ))}
         </div>
       </div>
+
+      {saveStatus && (
+        <div className={`ws-save-status tone-${saveStatus.tone}`} role="status" title={saveStatus.text}>
+          {saveStatus.text}
+        </div>
+      )}
 
       <StatusBanner lang={lang} server={server} view={view} notice={notice} onDismiss={() => setNotice(null)} />
 

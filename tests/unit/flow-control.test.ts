@@ -154,6 +154,7 @@ describe("RunSessions acks", () => {
       request: async (_: HttpRequestSpec) => {
         throw new Error("unused");
       },
+      updateFiles: async () => [],
       stop: async () => {},
     };
     const engine: RunEngine = { startRun: async () => run, getRun: (id) => (id === "run1" ? run : undefined) };

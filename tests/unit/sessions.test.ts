@@ -10,6 +10,7 @@ class FakeRun implements RunHandle {
   ended = false;
   stops: RunEndReason[] = [];
   requests: HttpRequestSpec[] = [];
+  updates: Record<string, string>[] = [];
   constructor(
     readonly id: string,
     readonly lessonSlug: string,
@@ -32,6 +33,10 @@ class FakeRun implements RunHandle {
   async request(spec: HttpRequestSpec) {
     this.requests.push(spec);
     return { status: 200, statusText: "OK", headers: {}, body: "hi", bodyTruncated: false, durationMs: 1 };
+  }
+  async updateFiles(files: Record<string, string>) {
+    this.updates.push(files);
+    return Object.keys(files).map((path) => ({ path, updated: ["svc"], failed: [], message: "sent" }));
   }
   async stop(reason: RunEndReason = "stopped") {
     this.stops.push(reason);
@@ -162,6 +167,25 @@ describe("RunSessions", () => {
     await sessions.stop("a", "run1");
     await expect(sessions.request("a", req)).rejects.toMatchObject({ error: { code: "NO_RUN" } });
     await expect(sessions.stop("a", "other")).rejects.toMatchObject({ error: { code: "NO_RUN" } });
+  });
+
+  it("sends live file edits only to the client's own live run", async () => {
+    const engine = new FakeEngine();
+    const sessions = new RunSessions(engine);
+    const a = follower("s1");
+    sessions.connect("a", a.f);
+    await sessions.start("a", a.f, "lesson", null);
+    const payload = { runId: "run1", files: { "services/svc/config.yaml": "a: 1\n" } };
+    await expect(sessions.updateFiles("a", payload)).resolves.toEqual([
+      { path: "services/svc/config.yaml", updated: ["svc"], failed: [], message: "sent" },
+    ]);
+    await expect(sessions.updateFiles("b", payload)).rejects.toMatchObject({ error: { code: "NO_RUN" } });
+    await expect(sessions.updateFiles("a", { ...payload, runId: "other" })).rejects.toMatchObject({
+      error: { code: "NO_RUN" },
+    });
+    expect(engine.runs.get("run1")!.updates).toHaveLength(1);
+    await sessions.stop("a", "run1");
+    await expect(sessions.updateFiles("a", payload)).rejects.toMatchObject({ error: { code: "NO_RUN" } });
   });
 
   it("hands out a run for gRPC calls only to its own client, and only while it lives", async () => {

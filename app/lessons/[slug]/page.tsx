@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import Link from "next/link";
 import { LessonError, listLessons, loadLesson } from "@/lib/lessons";
-import { runnableServices } from "@/lib/lesson-schema";
+import { liveFileMap, runnableServices } from "@/lib/lesson-schema";
 import { TopBar } from "@/components/ui/TopBar";
 import { Bi } from "@/components/ui/Bi";
 import { LessonSidebar } from "@/components/lesson/LessonNav";
@@ -93,6 +93,7 @@ export default async function LessonPage({ params }: Params) {
                 openFiles={manifest.openFiles}
                 services={runnableServices(manifest)}
                 requests={manifest.requests}
+                liveFiles={liveFileMap(manifest)}
                 traces={manifest.services.some((s) => s.command?.[0] === "playground-collector")}
               />
             }
