@@ -58,7 +58,8 @@ export function ProgressChecklist({ lessons }: { lessons: LessonSummary[] }) {
         {lessons.map((l) => {
           const p = progress?.[l.slug];
           const ran = (p?.runs ?? 0) > 0;
-          const step = progress ? nextStep(l, p) : null;
+          // Before mount this is the empty state's hint, so filling in rarely changes a row's height.
+          const step = nextStep(l, p);
           const tried = suggestionsTried(p, l.suggested);
           return (
             <li key={l.slug} className="progress-item" data-slug={l.slug} data-ran={ran || undefined}>
@@ -80,10 +81,18 @@ export function ProgressChecklist({ lessons }: { lessons: LessonSummary[] }) {
                 ) : (
                   <div className="progress-facts muted">
                     <span data-fact="runs">
-                      {p?.runs ?? 0} <Bi {...UI.progressRuns} />
+                      <Bi zh={`运行 ${p?.runs ?? 0} 次`} en={p?.runs === 1 ? "1 run" : `${p?.runs ?? 0} runs`} />
                     </span>
                     <span data-fact="requests">
-                      {tried} / {l.suggested.length} <Bi {...UI.progressRequests} />
+                      {l.suggested.length > 0 ? (
+                        <>
+                          {tried} / {l.suggested.length} <Bi {...UI.progressRequests} />
+                        </>
+                      ) : (
+                        <>
+                          {p?.requests ?? 0} <Bi {...UI.progressRequestsSent} />
+                        </>
+                      )}
                     </span>
                     <span data-fact="edited">
                       <Bi {...(p?.edited ? UI.progressEdited : UI.progressNotEdited)} />
