@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { manifestSchema, runnableServices } from "./lesson-schema";
+import { requestKey } from "./client-progress";
 import type { LessonFiles, LoadedLesson } from "../sandbox/types";
 
 export const LESSONS_ROOT = path.resolve(process.env.PLAYGROUND_LESSONS_DIR ?? path.join(process.cwd(), "lessons"));
@@ -17,6 +18,8 @@ export interface LessonSummary {
   title: { zh: string; en: string };
   summary: { zh: string; en: string };
   serviceCount: number;
+  /** requestKey() of each distinct suggested request, for the progress checklist. */
+  suggested: string[];
 }
 
 export class LessonError extends Error {}
@@ -79,8 +82,10 @@ export async function listLessons(root = LESSONS_ROOT): Promise<LessonSummary[]>
   const out: LessonSummary[] = [];
   for (const { order, slug, dir } of await lessonDirs(root)) {
     const lesson = await loadLessonFromDir(dir, slug);
-    const { section, title, summary } = lesson.manifest;
-    out.push({ slug, order, section, title, summary, serviceCount: runnableServices(lesson.manifest).length });
+    const { section, title, summary, requests } = lesson.manifest;
+    const serviceCount = runnableServices(lesson.manifest).length;
+    const suggested = [...new Set(requests.map(requestKey))];
+    out.push({ slug, order, section, title, summary, serviceCount, suggested });
   }
   return out;
 }

@@ -141,6 +141,29 @@ export const UI = {
     zh: "已保存在本浏览器。{file} 只在启动时读取：按“运行”使修改生效",
     en: "Saved in this browser. {file} is read at start-up: press Run to apply it",
   },
+  progressTitle: { zh: "你的进度", en: "Your progress" },
+  progressIntro: {
+    zh: "记录在这个浏览器里：你运行过哪些课程、发送过哪些建议的请求、是否改过代码。",
+    en: "Kept in this browser: which lessons you ran, which suggested requests you sent, whether you changed the code.",
+  },
+  progressRequestsSent: { zh: "个请求", en: "requests sent" },
+  progressRequests: { zh: "建议的请求", en: "suggested requests" },
+  progressEdited: { zh: "改过代码", en: "edited" },
+  progressNotEdited: { zh: "未改代码", en: "not edited" },
+  progressLastRun: { zh: "最近运行", en: "last run" },
+  progressNever: { zh: "尚未运行", en: "not run yet" },
+  progressReadOnly: { zh: "纯阅读，无需运行", en: "reading only, nothing to run" },
+  nextRun: { zh: "下一步：打开这一课，按“运行”。", en: "Next: open it and press Run." },
+  nextRequest: {
+    zh: "下一步：从“课程建议的请求”里选一个发送，看看响应。",
+    en: "Next: pick one of the suggested requests, send it and read the answer.",
+  },
+  nextMoreRequests: { zh: "下一步：把其余建议的请求也试一遍。", en: "Next: try the rest of the suggested requests." },
+  nextEdit: {
+    zh: "下一步：改一处代码（比如一条消息或一个超时），再运行，看看有什么不同。",
+    en: "Next: change something in the code (a message, a timeout), run again and see what differs.",
+  },
+  ranMark: { zh: "已运行过", en: "You ran this lesson" },
 } as const satisfies Record<string, Record<UiLang, string>>;
 
 export type UiKey = keyof typeof UI;

@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { LessonSummary } from "@/lib/lessons";
 import { SECTIONS, UI, majorSection } from "@/lib/ui-text";
 import { Bi } from "@/components/ui/Bi";
+import { RanMark } from "./ProgressMarks";
 
 export function groupBySection(lessons: LessonSummary[]): { section: string; lessons: LessonSummary[] }[] {
   const groups = new Map<string, LessonSummary[]>();
@@ -40,6 +41,7 @@ export function LessonSidebar({ lessons, current }: { lessons: LessonSummary[]; 
                   <span className="sidebar-link-title">
                     <Bi {...l.title} />
                   </span>
+                  {l.serviceCount > 0 && <RanMark slug={l.slug} />}
                 </Link>
               </li>
             ))}
@@ -64,6 +66,7 @@ export function LessonCards({ lessons }: { lessons: LessonSummary[] }) {
               <Link key={l.slug} href={`/lessons/${l.slug}`} className="lesson-card">
                 <span className="lesson-card-head">
                   <span className="section-no">{l.section}</span>
+                  {l.serviceCount > 0 && <RanMark slug={l.slug} />}
                   <span className="lesson-card-services">
                     {l.serviceCount > 0 ? (
                       <>

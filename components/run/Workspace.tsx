@@ -16,6 +16,7 @@ import {
   terminalText,
   type RunView,
 } from "@/lib/client-run-state";
+import { noteRequest, useRecordProgress } from "@/lib/client-progress-hooks";
 import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
 import { WriteBarrier } from "@/lib/flow-control";
 import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
@@ -188,13 +189,17 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
     setView((v) => ({ ...v, diagnostics: {} }));
   }, [lang, slug, originals]);
 
-  const sendRequest = useCallback(async (request: Omit<RequestPayload, "runId">) => {
-    if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
-    const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
-    // The server gave the request a traceparent: the traces panel can jump to that trace once its spans arrive.
-    setLastTraceId(response.traceId);
-    return response;
-  }, []);
+  const sendRequest = useCallback(
+    async (request: Omit<RequestPayload, "runId">) => {
+      if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
+      const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
+      noteRequest(slug, request, requests);
+      // The server gave the request a traceparent: the traces panel can jump to that trace once its spans arrive.
+      setLastTraceId(response.traceId);
+      return response;
+    },
+    [slug, requests],
+  );
 
   // Saving: edits are already kept in this browser; a live file of a running service is also sent into its
   // container, where the service re-reads it without a restart.
@@ -287,6 +292,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const engineDown = engine?.state === "unreachable";
   const modified = (p: string) => files[p] !== originals[p];
   const anyModified = paths.some(modified);
+  // The learner's checklist (lesson 16.10): runs whose services all came up, and whether files were edited.
+  useRecordProgress(slug, view, loaded && anyModified);
   // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
   const traceCount = useMemo(() => groupTraces(spans).length, [spans]);
 

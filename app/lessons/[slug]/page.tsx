@@ -10,9 +10,13 @@ import { LessonSidebar } from "@/components/lesson/LessonNav";
 import { Markdown } from "@/components/lesson/Markdown";
 import { LessonSplit } from "@/components/lesson/LessonSplit";
 import { Workspace } from "@/components/run/Workspace";
+import { ProgressChecklist } from "@/components/lesson/ProgressMarks";
 import { UI } from "@/lib/ui-text";
 
 export const dynamic = "force-dynamic";
+
+/** The chapter's last lesson reviews the others: it shows the learner's checklist above its text. */
+const SUMMARY_SLUG = "summary";
 
 type Params = { params: Promise<{ slug: string }> };
 
@@ -42,6 +46,7 @@ export default async function LessonPage({ params }: Params) {
 
   const text = (
     <article className="lesson-text" aria-label={manifest.title.en}>
+      {slug === SUMMARY_SLUG && <ProgressChecklist lessons={lessons.filter((l) => l.slug !== slug)} />}
       <div className="lesson-lang zh" lang="zh-CN">
         <Markdown source={lesson.text.zh} />
       </div>

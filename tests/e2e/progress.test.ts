@@ -1,0 +1,212 @@
+// The learner's checklist in real Chromium: Run lesson 16.1, send a suggested request, and find both on the
+// summary lesson's "Your progress" list (and a ✓ in the sidebar), still there after a reload, in both themes.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SHOTS = path.join(ROOT, "test-results");
+const PORT = Number(process.env.E2E_PROGRESS_PORT ?? 3701);
+const BASE = `http://127.0.0.1:${PORT}`;
+const LESSON = "monolith-vs-microservices";
+const PRESET = "Monolith: users";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// --- the server under test ---
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
+    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+/** `next build` when there is no build, or when a page source is newer than it. */
+function buildIfNeeded(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, output: () => log };
+}
+
+async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!pattern.test(server.output())) {
+    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- page helpers ---
+async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 180_000): Promise<void> {
+  await page.waitForFunction(
+    ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+    [service, pattern.source, pattern.flags] as const,
+    { timeout, polling: 200 },
+  );
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
+}
+
+/** The summary lesson's checklist row of a lesson. */
+const row = (page: Page, slug: string) => page.locator(`.progress-item[data-slug="${slug}"]`);
+
+async function expectLessonChecked(page: Page): Promise<void> {
+  const item = row(page, LESSON);
+  await expect.poll(() => item.getAttribute("data-ran"), { timeout: 10_000 }).toBe("true");
+  expect(await item.locator(".progress-check").textContent()).toBe("✓");
+  expect((await item.locator('[data-fact="runs"]').innerText()).trim()).toBe("1 run");
+  expect((await item.locator('[data-fact="requests"]').innerText()).trim()).toBe("1 / 8 suggested requests");
+  expect((await item.locator('[data-fact="edited"]').innerText()).trim()).toBe("not edited");
+  expect(await item.locator('[data-fact="last-run"]').innerText()).toMatch(/^last run /);
+  expect(await item.locator(".progress-link").getAttribute("href")).toBe(`/lessons/${LESSON}`);
+  // Not edited yet, so the hint asks for an edit.
+  expect(await item.locator(".progress-next").innerText()).toMatch(/^Next: change something in the code/);
+  // Lessons never run stay unchecked, with the hint to run them.
+  const other = row(page, "grpc");
+  expect(await other.getAttribute("data-ran")).toBeNull();
+  expect(await other.locator(".progress-next").innerText()).toMatch(/^Next: open it and press Run/);
+  expect((await page.getByLabel("Lessons run").innerText()).trim()).toMatch(/^1 \/ \d+$/);
+  // The sidebar marks the lesson too.
+  const link = page.locator(`.sidebar-link[href="/lessons/${LESSON}"]`);
+  expect(await link.locator('.ran-mark[data-ran="true"]').count()).toBe(1);
+  expect(await page.locator('.sidebar .ran-mark[data-ran="true"]').count()).toBe(1);
+}
+
+// --- the test ---
+
+describe("progress checklist in Chromium", () => {
+  let server: Server | undefined;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildIfNeeded();
+    server = await startServer(PORT);
+    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
+    page.on("pageerror", (err) => console.error("[page error]", err.message));
+  });
+
+  afterAll(async () => {
+    if (page) await shot(page, "progress-last.png").catch(() => {});
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it("starts empty: nothing checked on the summary before any run", async () => {
+    await page.goto(`${BASE}/lessons/summary`);
+    await page.getByRole("button", { name: "English" }).click();
+    await page.locator(".progress[data-loaded]").waitFor();
+    expect(await page.locator(".progress-item[data-ran]").count()).toBe(0);
+    expect(await row(page, LESSON).locator(".progress-next").innerText()).toMatch(/^Next: open it and press Run/);
+  });
+
+  it("Run lesson 16.1 and send a suggested request", async () => {
+    await page.goto(`${BASE}/lessons/${LESSON}`);
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await waitForTerminal(page, "monolith", /● running/);
+    await waitForTerminal(page, "user-service", /● running/);
+    await page.locator(".preset", { hasText: PRESET }).click();
+    const answers = Number(await page.locator(".response").getAttribute("data-answers"));
+    await page.getByRole("button", { name: "Send request" }).click();
+    await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
+    expect(await page.getByLabel("Response status").textContent()).toContain("200");
+  });
+
+  it("the summary shows 16.1 checked with one suggested request, in the dark theme", async () => {
+    await page.goto(`${BASE}/lessons/summary`);
+    await expectLessonChecked(page);
+    await shot(page, "progress-01-dark.png");
+  });
+
+  it("a reload keeps it; the light theme and Chinese read well too", async () => {
+    await page.reload();
+    await expectLessonChecked(page);
+    await page.getByRole("button", { name: "Switch to the light theme" }).click();
+    await shot(page, "progress-02-light.png");
+    await page.getByRole("button", { name: "中文" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: /你的进度/ }).isVisible()).toBe(true);
+    await shot(page, "progress-03-zh-light.png");
+    // The lesson list beside the summary marks 16.1 as well.
+    await page.getByRole("button", { name: "显示或隐藏课程列表" }).click();
+    await page.locator(".sidebar").waitFor({ state: "visible" });
+    await page.screenshot({ path: path.join(SHOTS, "progress-05-sidebar.png") });
+  });
+
+  it("the home page marks the lesson run", async () => {
+    await page.goto(`${BASE}/`);
+    const card = page.locator(`.lesson-card[href="/lessons/${LESSON}"]`);
+    expect(await card.locator('.ran-mark[data-ran="true"]').count()).toBe(1);
+    expect(await page.locator('.lesson-card .ran-mark[data-ran="true"]').count()).toBe(1);
+    await shot(page, "progress-04-home.png");
+  });
+
+  it("Stop ends the run", async () => {
+    await page.goto(`${BASE}/lessons/${LESSON}`);
+    await page.getByRole("button", { name: /停止|Stop/ }).click();
+    await waitForTerminal(page, "monolith", /run stopped|运行已停止|stopped/, 30_000);
+  });
+});
