@@ -1,99 +1,18 @@
 // The learner's checklist in real Chromium: Run lesson 16.1, send a suggested request, and find both on the
 // summary lesson's "Your progress" list (and a ✓ in the sidebar), still there after a reload, in both themes.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, SHOTS, type Server, buildIfNeeded, startServer, stopServer, waitForOutput } from "./harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const SHOTS = path.join(ROOT, "test-results");
 const PORT = Number(process.env.E2E_PROGRESS_PORT ?? 3701);
 const BASE = `http://127.0.0.1:${PORT}`;
 const LESSON = "monolith-vs-microservices";
 const PRESET = "Monolith: users";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 // --- the server under test ---
-
-function newestSourceMtime(): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    const s = statSync(p);
-    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
-    else newest = Math.max(newest, s.mtimeMs);
-  };
-  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
-    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
-  }
-  return newest;
-}
-
-/** `next build` when there is no build, or when a page source is newer than it. */
-function buildIfNeeded(): void {
-  const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  child.stderr!.on("data", (d) => (log += d));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { child, output: () => log };
-}
-
-async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!pattern.test(server.output())) {
-    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
-    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null) return;
-  const exited = new Promise((r) => server.child.once("exit", r));
-  process.kill(server.child.pid!, "SIGTERM");
-  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // --- page helpers ---
 async function waitForTerminal(page: Page, service: string, pattern: RegExp, timeout = 180_000): Promise<void> {

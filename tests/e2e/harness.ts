@@ -1,0 +1,146 @@
+// Shared by the end-to-end tests: the production server under test, Chromium's flags and a few page helpers.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const SHOTS = path.join(ROOT, "test-results");
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "public", "next.config.js", "package.json"]) {
+    if (existsSync(path.join(ROOT, p))) walk(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+/** `next build` when there is no build, or when a page source is newer than it. */
+
+export function buildIfNeeded(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime()) return;
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+}
+
+export interface Server {
+  child: ChildProcess;
+  output: () => string;
+}
+
+export async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), NEXT_TELEMETRY_DISABLED: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within 120 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { child, output: () => log };
+}
+
+export async function waitForOutput(server: Server, pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!pattern.test(server.output())) {
+    if (/sandbox image failed/.test(server.output())) throw new Error(`the sandbox image failed:\n${server.output()}`);
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server's output:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function runContainers(runId: string): string[] {
+  const out = execFileSync(
+    "docker",
+    [
+      "ps",
+      "-a",
+      "-q",
+      "--filter",
+      "label=playground.app=go-microservices-playground",
+      "--filter",
+      `label=playground.run=${runId}`,
+    ],
+    { encoding: "utf8" },
+  );
+  return out.split("\n").filter(Boolean);
+}
+
+export const terminalText = (page: Page, service: string) =>
+  page.evaluate((s) => window.__playgroundTerminals?.[s]?.() ?? "", service);
+
+export async function waitForTerminal(
+  page: Page,
+  service: string,
+  pattern: RegExp,
+  timeout = 120_000,
+): Promise<string> {
+  try {
+    await page.waitForFunction(
+      ([s, source, flags]) => new RegExp(source, flags).test(window.__playgroundTerminals?.[s]?.() ?? ""),
+      [service, pattern.source, pattern.flags] as const,
+      { timeout, polling: 200 },
+    );
+  } catch (err) {
+    throw new Error(`${pattern} never appeared in ${service}'s terminal:\n${await terminalText(page, service)}`, {
+      cause: err,
+    });
+  }
+  return terminalText(page, service);
+}
+
+export async function replaceInEditor(page: Page, search: string, replacement: string): Promise<void> {
+  const found = await page.evaluate(
+    ([s, r]) => {
+      const { editor } = window.__playgroundEditor!;
+      const model = editor.getModel()!;
+      const match = model.findMatches(s, false, false, true, null, false)[0];
+      if (!match) return false;
+      editor.executeEdits("e2e", [{ range: match.range, text: r }]);
+      return true;
+    },
+    [search, replacement] as const,
+  );
+  expect(found, `"${search}" in the editor`).toBe(true);
+}
