@@ -296,6 +296,26 @@ export function localBaseImages(): Promise<BaseImage[]> {
   return baseImagesMemo;
 }
 
+/**
+ * Each change of a lesson makes a new sandbox image (about 1.5 GB); the ones it replaces would pile up on disk.
+ */
+export async function removeOlderSandboxImages(current: string, onProgress: (line: string) => void): Promise<void> {
+  const d = await docker();
+  const images = await d.listImages({ filters: { reference: [IMAGE_REPO], label: [`${APP_LABEL}=${APP_NAME}`] } });
+  for (const image of images) {
+    const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`));
+    if (tags.length === 0 || tags.includes(current)) continue;
+    for (const tag of tags) {
+      try {
+        await d.getImage(tag).remove();
+        onProgress(`removed the older sandbox image ${tag}`);
+      } catch {
+        // Still used by a container (a run of a server not restarted yet): kept until a later build.
+      }
+    }
+  }
+}
+
 let building: Promise<string> | undefined;
 const progressListeners = new Set<(line: string) => void>();
 
@@ -318,6 +338,8 @@ export function ensureImage(onProgress?: (line: string) => void): Promise<string
       onProgress(`sandbox image ready in ${Math.round((Date.now() - started) / 1000)} s`);
     }
     await ensureBaseImages(await baseImageInputs(inputs), buildFromContext, onProgress);
+    // After the base images: the golang stand-in is built FROM the sandbox image, so the old one held the old tag.
+    await removeOlderSandboxImages(inputs.tag, onProgress);
     return inputs.tag;
   })();
   building.catch(() => (building = undefined));
