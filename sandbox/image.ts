@@ -303,8 +303,8 @@ export async function removeOlderSandboxImages(current: string, onProgress: (lin
   const d = await docker();
   const images = await d.listImages({ filters: { reference: [IMAGE_REPO], label: [`${APP_LABEL}=${APP_NAME}`] } });
   for (const image of images) {
-    const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`));
-    if (tags.length === 0 || tags.includes(current)) continue;
+    // Only the name goes when another tag (the current one) still points at the same image.
+    const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`) && t !== current);
     for (const tag of tags) {
       try {
         await d.getImage(tag).remove();
