@@ -139,13 +139,21 @@ func (in *instance) routes(consul *api.Client) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"instance": in.id, "healthy": *body.Healthy})
 	})
 
-	// How Consul sees this instance right now, asked from the local agent. 200 only while the check passes:
-	// the playground waits for that before it calls the greeter running.
+	// How discovery sees this instance right now: its status in Consul's health API (the catalog), which is what
+	// clients query. The agent's own view can be a moment ahead of the catalog, so asking it would call an instance
+	// passing before anyone can find it. 200 only while passing: the playground waits for that before it calls the
+	// greeter running.
 	mux.HandleFunc("GET /registration", func(w http.ResponseWriter, r *http.Request) {
-		status, info, err := consul.Agent().AgentHealthServiceByIDOpts(in.id, (&api.QueryOptions{}).WithContext(r.Context()))
-		if err != nil && info == nil {
+		entries, _, err := consul.Health().Service(in.service, "", false, (&api.QueryOptions{}).WithContext(r.Context()))
+		if err != nil {
 			writeJSON(w, http.StatusBadGateway, map[string]any{"instance": in.id, "error": err.Error()})
 			return
+		}
+		status := "not registered"
+		for _, e := range entries {
+			if e.Service.ID == in.id {
+				status = e.Checks.AggregatedStatus()
+			}
 		}
 		code := http.StatusOK
 		if status != api.HealthPassing {
