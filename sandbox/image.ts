@@ -289,7 +289,10 @@ async function baseImageInputs(inputs: ImageInputs) {
 
 let baseImagesMemo: Promise<BaseImage[]> | undefined;
 
-/** The registry names a learner's Dockerfile may use here, and what stands behind each (built by ensureImage). */
+/**
+ * The registry names a learner's Dockerfile may use here, and what stands behind each: as ensureImage found them,
+ * or (before it ran in this process) as it would build them.
+ */
 export function localBaseImages(): Promise<BaseImage[]> {
   baseImagesMemo ??= imageInputs().then((inputs) => baseImages({ goVersion: inputs.goVersion, busybox: BUSYBOX }));
   baseImagesMemo.catch(() => (baseImagesMemo = undefined));
@@ -337,7 +340,9 @@ export function ensureImage(onProgress?: (line: string) => void): Promise<string
       await rm(ctx, { recursive: true, force: true });
       onProgress(`sandbox image ready in ${Math.round((Date.now() - started) / 1000)} s`);
     }
-    await ensureBaseImages(await baseImageInputs(inputs), buildFromContext, onProgress);
+    // What ensureBaseImages settled on (a stand-in, or the engine's own image under that name) is what Runs report.
+    const bases = await ensureBaseImages(await baseImageInputs(inputs), buildFromContext, onProgress);
+    baseImagesMemo = Promise.resolve(bases);
     // After the base images: the golang stand-in is built FROM the sandbox image, so the old one held the old tag.
     await removeOlderSandboxImages(inputs.tag, onProgress);
     return inputs.tag;

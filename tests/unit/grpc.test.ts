@@ -218,7 +218,7 @@ describe("gRPC socket payloads", () => {
     expect(grpcCallPayload.safeParse({ ...call, method: "Get User" }).success).toBe(false);
     expect(grpcCallPayload.safeParse({ ...call, requestJson: "x".repeat(256 * 1024 + 1) }).success).toBe(false);
     expect(grpcCallPayload.safeParse({ ...call, timeoutMs: 60_000 }).success).toBe(false);
-    expect(grpcCallPayload.safeParse({ ...call, target: "10.0.0.1:50051" }).success).toBe(false);
+    expect(grpcCallPayload.safeParse({ ...call, target: "127.0.0.2:50051" }).success).toBe(false);
     expect(grpcDescribePayload.safeParse({ runId: "run-1", service: "User Service" }).success).toBe(false);
   });
 });
