@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs as PID 1 of every service container: unpack the lesson from stdin, build the service, then become it.
 # Lines starting with @@playground: tell the server the stage; the server hides them from the learner.
+# A failure marker goes to stderr, after the messages it follows: the engine keeps the order within one pipe only.
 set -u
 src=/work/src
 mkdir -p "$src" /tmp/bin || exit 90
@@ -9,11 +10,11 @@ cd "$src" || exit 90
 # fresh directory instead of failing to write the index entry.
 if ! tar -x -m -f - 2>/tmp/unpack.err; then
   cat /tmp/unpack.err >&2
-  echo "@@playground:failed could not unpack the lesson files"
+  echo "@@playground:failed could not unpack the lesson files" >&2
   exit 90
 fi
 if ! cd "$src/$PLAYGROUND_SERVICE_DIR" 2>/dev/null; then
-  echo "@@playground:failed the service folder $PLAYGROUND_SERVICE_DIR is missing"
+  echo "@@playground:failed the service folder $PLAYGROUND_SERVICE_DIR is missing" >&2
   exit 91
 fi
 echo "@@playground:building"
@@ -27,7 +28,7 @@ if [ -n "$(find . -name '*.go' -exec grep -l '^//go:generate' {} + 2>/dev/null |
   echo "go generate ./..."
   if ! go generate ./... 2>/tmp/generate.err; then
     cat /tmp/generate.err >&2
-    echo "@@playground:build-failed"
+    echo "@@playground:build-failed" >&2
     exit 2
   fi
 fi
@@ -35,10 +36,10 @@ build() { go build -o /tmp/bin/service . 2>/tmp/build.err; }
 if ! build; then
   # The warm cache is read-only; should go still insist on writing its module index there, build without it.
   if grep -q "/opt/gocache/.*read-only" /tmp/build.err; then
-    GODEBUG="goindex=0${GODEBUG:+,$GODEBUG}" build || { cat /tmp/build.err >&2; echo "@@playground:build-failed"; exit 2; }
+    GODEBUG="goindex=0${GODEBUG:+,$GODEBUG}" build || { cat /tmp/build.err >&2; echo "@@playground:build-failed" >&2; exit 2; }
   else
     cat /tmp/build.err >&2
-    echo "@@playground:build-failed"
+    echo "@@playground:build-failed" >&2
     exit 2
   fi
 fi
