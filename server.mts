@@ -27,6 +27,7 @@ import {
   grpcCallPayload,
   grpcDescribePayload,
   requestPayload,
+  serviceActionPayload,
   startPayload,
   stopPayload,
   updateFilesPayload,
@@ -234,6 +235,12 @@ io.on("connection", (rawSocket) => {
   handle(socket, "run:request", requestPayload, async (payload) => ({
     response: await sessions.request(clientId, payload),
   }));
+
+  handle(socket, "run:service", serviceActionPayload, async (payload) => {
+    await sessions.serviceAction(clientId, payload);
+    log(`client ${clientId.slice(0, 8)}: ${payload.action} ${payload.service} in run ${payload.runId}`);
+    return { ok: true as const };
+  });
 
   handle(socket, "run:update-files", updateFilesPayload, async (payload) => ({
     results: await sessions.updateFiles(clientId, payload),

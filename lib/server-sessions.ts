@@ -9,6 +9,7 @@ import {
   type RequestPayload,
   type RunEventsBatch,
   type RunInfo,
+  type ServiceActionPayload,
   type UpdateFilesPayload,
 } from "./socket-protocol";
 
@@ -272,6 +273,13 @@ export class RunSessions {
   /** Sends edited live files to the client's own live run only. */
   async updateFiles(clientId: string, payload: UpdateFilesPayload): Promise<LiveFileResult[]> {
     return this.liveRun(clientId, payload.runId).updateFiles(payload.files);
+  }
+
+  /** Stops or restarts one service of the client's live run. */
+  async serviceAction(clientId: string, payload: ServiceActionPayload): Promise<void> {
+    const run = this.liveRun(clientId, payload.runId);
+    if (payload.action === "stop") await run.stopService(payload.service);
+    else await run.restartService(payload.service);
   }
 
   /** The client's live run with this id (for calls to its services); NO_RUN if it has ended or is not theirs. */

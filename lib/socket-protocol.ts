@@ -80,6 +80,12 @@ export const updateFilesPayload = z
 
 export type AckPayload = z.infer<typeof ackPayload>;
 export type UpdateFilesPayload = z.infer<typeof updateFilesPayload>;
+
+/** Stop one service of the run, or start it again (a new container from the Run's files). */
+export const serviceActionPayload = z
+  .object({ runId, service: serviceName, action: z.enum(["stop", "restart"]) })
+  .strict();
+export type ServiceActionPayload = z.infer<typeof serviceActionPayload>;
 /** A full protobuf name: package.Service (letters, digits, _ and dots). */
 const protoName = z
   .string()
@@ -174,6 +180,8 @@ export interface ClientToServerEvents {
   "run:request": (payload: RequestPayload, ack: Ack<{ response: HttpResponseSummary }>) => void;
   /** Writes edited live files into the running services that re-read them (no restart); says what each got. */
   "run:update-files": (payload: UpdateFilesPayload, ack: Ack<{ results: LiveFileResult[] }>) => void;
+  /** Stops one service of the run, or restarts it; the others go on running. */
+  "run:service": (payload: ServiceActionPayload, ack: Ack<{ ok: true }>) => void;
   /** Flow control: log text written by the tab's terminals (no answer). */
   "run:ack": (payload: AckPayload) => void;
   /** Lists a running gRPC service's services and methods through its server reflection. */

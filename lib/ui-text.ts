@@ -83,6 +83,17 @@ export const UI = {
   },
   clearPane: { zh: "清空此窗格", en: "Clear this pane" },
   downloadLogs: { zh: "下载日志", en: "Logs" },
+  restartShort: { zh: "重启", en: "Restart" },
+  stopService: { zh: "停止 {name}", en: "Stop {name}" },
+  stopServiceHint: {
+    zh: "只停止这一个服务（先发 SIGTERM，宽限期后 SIGKILL），其他服务照常运行：看看它们如何应对",
+    en: "Stop only this service (SIGTERM, then SIGKILL after a grace period); the others keep running, so you see how they cope",
+  },
+  restartService: { zh: "重启 {name}", en: "Restart {name}" },
+  restartServiceHint: {
+    zh: "用本次运行的文件重新启动这个服务（之后的修改请按“运行”生效）",
+    en: "Start this service again with this Run's files (press Run to apply later edits)",
+  },
   downloadLogsHint: {
     zh: "把本次运行的日志（全部服务）下载为文本文件",
     en: "Download this run's logs (all services) as a text file",

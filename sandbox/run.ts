@@ -15,7 +15,7 @@ import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, typ
 import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { MAX_RESPONSE_BODY_BYTES } from "./limits";
-import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
+import { addIsolation, createRunNetwork, removeIsolation, removeNetwork, SANDBOX_DNS_OPTIONS } from "./network";
 import { LocalRendition } from "./k8s/rendition";
 import { StageMachine, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
@@ -38,6 +38,11 @@ import type { ServiceSpec } from "../lib/lesson-schema";
 const HEALTH_POLL_MS = 40;
 /** Seconds between SIGTERM and SIGKILL when a run stops: long enough for a graceful shutdown to log. */
 const STOP_GRACE_SECONDS = 2;
+/**
+ * The same when the learner stops or restarts one service: `docker stop`'s default, so a shutdown that waits for
+ * the requests in flight (lesson 16.9) can be watched to the end.
+ */
+const SERVICE_STOP_GRACE_SECONDS = 10;
 /** Who a built image runs as when its Dockerfile leaves it as root (distroless's "nonroot" user id). */
 const NON_ROOT_FALLBACK = "65532:65532";
 /** The /tmp of a container built from a Dockerfile: its program needs no build space there. */
@@ -61,8 +66,6 @@ interface ServiceRuntime {
   hostPort?: number;
   detail?: string;
   buildOutput: string;
-  /** The build failed: compiler output that still arrives (see pipeOutput) updates the diagnostics. */
-  buildFailed?: boolean;
   budget: OutputBudget;
   startedAt: number;
   /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
@@ -74,6 +77,16 @@ interface ServiceRuntime {
   rendered?: boolean;
   /** Live files as this container has them now (lesson path → text), to skip a write that changes nothing. */
   liveText: Map<string, string>;
+  /** How the container was made, so a restart from the page makes the same one again. */
+  launch?: Launch;
+  /** Counts the service's containers: output and exits of a container a restart replaced are ignored. */
+  generation: number;
+  /** Set while a restart from the page replaces the container: the run does not end meanwhile. */
+  restarting?: Promise<void>;
+  /** The learner stopped this service from the page; its exit code is still reported. */
+  stoppedFromPage?: boolean;
+  /** A container in its grace period after a stop from the page; stopping the whole run kills it at once. */
+  retiring?: Docker.Container;
 }
 
 export class Run implements RunHandle {
@@ -110,6 +123,7 @@ export class Run implements RunHandle {
         startedAt: 0,
         badSpanLines: 0,
         liveText: new Map(),
+        generation: 0,
       });
     }
     if (lesson.manifest.kubernetes) this.rendition = this.createRendition(lesson.manifest.kubernetes);
@@ -127,6 +141,7 @@ export class Run implements RunHandle {
         badSpanLines: 0,
         rendered: true,
         liveText: new Map(),
+        generation: 0,
       });
     }
     const runtime = (service: string): ServiceRuntime => this.runtimes.get(service)!;
@@ -206,9 +221,14 @@ export class Run implements RunHandle {
     if (!rt.machine.move(stage)) return;
     rt.detail = detail;
     this.emit({ type: "stage", service: rt.spec.name, stage, detail, at: Date.now() });
-    if (isFinal(stage) && !this.stopping && [...this.runtimes.values()].every((r) => isFinal(r.machine.stage))) {
-      void this.stop("failed");
-    }
+    if (isFinal(stage)) this.stopIfAllFinal();
+  }
+
+  /** A run whose services have all stopped or failed holds nothing worth keeping: its resources go. */
+  private stopIfAllFinal(): void {
+    const all = [...this.runtimes.values()];
+    if (this.stopping || !all.every((r) => isFinal(r.machine.stage) && !r.restarting)) return;
+    void this.stop(all.some((r) => r.machine.stage === "failed") ? "failed" : "stopped");
   }
 
   whenAllRunning(): Promise<void> {
@@ -441,6 +461,8 @@ export class Run implements RunHandle {
     launch: Launch,
   ): Promise<void> {
     const { spec } = rt;
+    rt.launch = launch;
+    const generation = ++rt.generation;
     const portKey = `${spec.port}/tcp`;
     const container = await d.createContainer({
       name: `playground-${this.id}-${spec.name}`,
@@ -476,6 +498,7 @@ export class Run implements RunHandle {
         PidsLimit: this.limits.pids,
         // Output is streamed and capped here; the engine's own log file would grow on disk without bound.
         LogConfig: { Type: "none", Config: {} },
+        DnsOptions: SANDBOX_DNS_OPTIONS,
       },
       NetworkingConfig: { EndpointsConfig: { [this.network!.name]: { Aliases: [spec.name] } } },
     });
@@ -490,14 +513,14 @@ export class Run implements RunHandle {
       stdout: true,
       stderr: true,
     })) as Duplex;
-    this.pipeOutput(rt, stream);
+    this.pipeOutput(rt, stream, generation);
     // Before start: after a quick exit the container may be gone and wait would 404 (dockerode #582).
     const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
     await container.start();
     rt.stream = stream;
     void exited.then(
-      (r) => this.onExit(rt, r.StatusCode),
-      () => this.onExit(rt, -1),
+      (r) => this.onExit(rt, generation, r.StatusCode),
+      () => this.onExit(rt, generation, -1),
     );
     const info = await container.inspect();
     const binding = info.NetworkSettings.Ports?.[portKey]?.[0];
@@ -507,37 +530,48 @@ export class Run implements RunHandle {
     }
   }
 
-  private pipeOutput(rt: ServiceRuntime, stream: Duplex): void {
+  private pipeOutput(rt: ServiceRuntime, stream: Duplex, generation: number): void {
     const demuxer = new FrameDemuxer();
-    // stdout is read as text across frames: a frame may end inside a UTF-8 character or inside a marker line.
-    const stdoutText = new StringDecoder("utf8");
-    const splitter = new MarkerSplitter();
+    // Output is read as text across frames: a frame may end inside a UTF-8 character or inside a marker line.
+    const readers = {
+      stdout: { text: new StringDecoder("utf8"), splitter: new MarkerSplitter() },
+      stderr: { text: new StringDecoder("utf8"), splitter: new MarkerSplitter() },
+    };
     stream.on("data", (chunk: Buffer) => {
+      // A restart has replaced this container; what it still prints while it is removed is not the service's now.
+      if (rt.generation !== generation) return;
       for (const frame of demuxer.push(chunk)) {
         let data = frame.data;
         // Stage markers come from the sandbox image's runner; a learner's built image prints only its own output.
-        if (frame.stream === "stdout" && !rt.spec.build) {
-          const { text, markers } = splitter.push(stdoutText.write(frame.data));
-          for (const marker of markers) this.onMarker(rt, marker);
+        // Its failure markers come on stderr right after the messages they follow (the engine keeps the order
+        // within one pipe, not across the two), so stderr is read for markers until the service starts.
+        const stage = rt.machine.stage;
+        const readsMarkers =
+          !rt.spec.build && (frame.stream === "stdout" || stage === "queued" || stage === "building");
+        if (readsMarkers) {
+          const reader = readers[frame.stream];
+          const { text, markers } = reader.splitter.push(reader.text.write(frame.data));
           data = Buffer.from(text, "utf8");
+          if (frame.stream === "stderr") this.collectBuildOutput(rt, data);
+          for (const marker of markers) this.onMarker(rt, marker);
+        } else if (frame.stream === "stderr") {
+          this.collectBuildOutput(rt, data);
         }
         if (data.length === 0) continue;
-        // The compiler's messages (stderr) and the build-failed marker (stdout) travel on two pipes whose order the
-        // engine does not keep: messages read after the marker still count, and update the diagnostics.
-        if (
-          (rt.machine.stage === "building" || rt.buildFailed) &&
-          frame.stream === "stderr" &&
-          rt.buildOutput.length < 256 * 1024
-        ) {
-          rt.buildOutput += data.toString("utf8");
-          if (rt.buildFailed) this.emitBuildDiagnostics(rt);
-        }
         this.output(rt, frame.stream, data);
       }
     });
     stream.on("error", () => {
       // The hijacked connection ends abruptly when the container is removed; the exit handler reports why.
     });
+  }
+
+  /** Keeps what the build prints on stderr, for the compiler's markers in the editor. */
+  private collectBuildOutput(rt: ServiceRuntime, data: Buffer): void {
+    const stage = rt.machine.stage;
+    if ((stage === "queued" || stage === "building") && rt.buildOutput.length < 256 * 1024) {
+      rt.buildOutput += data.toString("utf8");
+    }
   }
 
   /** Forwards a service's output within its budget; past the budget the rest is counted and a notice shown once. */
@@ -565,7 +599,6 @@ export class Run implements RunHandle {
       this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics: [] });
       void this.pollUntilUp(rt);
     } else if (word === "build-failed") {
-      rt.buildFailed = true;
       this.emitBuildDiagnostics(rt);
       this.setStage(rt, "failed", "build failed");
     } else if (word === "failed") {
@@ -584,6 +617,7 @@ export class Run implements RunHandle {
 
   /** Waits for the service to answer on its published port (its health path, or a TCP-level answer). */
   private async pollUntilUp(rt: ServiceRuntime): Promise<void> {
+    const since = rt.generation > 1 ? "the restart" : "Run";
     const deadline = rt.startedAt + this.limits.startTimeoutMs;
     const healthPath = rt.spec.health?.path ?? "/";
     const wantStatus = rt.spec.health?.status;
@@ -597,7 +631,7 @@ export class Run implements RunHandle {
           const took = ((Date.now() - rt.startedAt) / 1000).toFixed(2);
           this.setStage(rt, "running");
           this.system(
-            `running (gRPC): 127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after Run)`,
+            `running (gRPC): 127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after ${since})`,
             rt.spec.name,
           );
           return;
@@ -613,7 +647,7 @@ export class Run implements RunHandle {
             const took = ((Date.now() - rt.startedAt) / 1000).toFixed(2);
             this.setStage(rt, "running");
             this.system(
-              `running: http://127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after Run)`,
+              `running: http://127.0.0.1:${rt.hostPort} → ${rt.spec.name}:${rt.spec.port} (${took} s after ${since})`,
               rt.spec.name,
             );
             return;
@@ -626,8 +660,17 @@ export class Run implements RunHandle {
     }
   }
 
-  private async onExit(rt: ServiceRuntime, code: number): Promise<void> {
-    if (this.stopping || isFinal(rt.machine.stage)) return;
+  private async onExit(rt: ServiceRuntime, generation: number, code: number): Promise<void> {
+    if (this.stopping || rt.generation !== generation) return;
+    if (rt.stoppedFromPage) {
+      // How a service ends on SIGTERM is part of what the learner stopped it to see (graceful shutdown: code 0).
+      this.system(
+        `${rt.spec.name} exited with code ${code}${code === 137 ? " (killed after the grace period)" : ""}`,
+        rt.spec.name,
+      );
+      return;
+    }
+    if (isFinal(rt.machine.stage)) return;
     let reason = `exited with code ${code}`;
     try {
       const info = await rt.container!.inspect();
@@ -744,6 +787,117 @@ export class Run implements RunHandle {
     return results;
   }
 
+  /** The service a learner asks to stop or restart, if the run can still do it. */
+  private controllable(name: string): ServiceRuntime {
+    const rt = this.runtimes.get(name);
+    if (!rt) throw new SandboxError("BAD_REQUEST", `This lesson has no service "${name}".`);
+    if (this.stopping) throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
+    if (rt.rendered) {
+      throw new SandboxError(
+        "BAD_REQUEST",
+        `${name} is a Kubernetes Service of the local rendition: its pods are restarted by their liveness probes.`,
+        "Break a probe to see a pod restarted, or press Run to start every pod again.",
+      );
+    }
+    return rt;
+  }
+
+  /**
+   * Stops one service as `docker stop` would (SIGTERM, then SIGKILL after the grace period); the rest of the run
+   * goes on, so the learner sees how the others cope (a client's errors, Consul's health check going critical).
+   */
+  async stopService(name: string): Promise<void> {
+    const rt = this.controllable(name);
+    if (rt.restarting) await rt.restarting;
+    if (isFinal(rt.machine.stage)) return;
+    await this.retire(rt, "stopped from the page");
+  }
+
+  /**
+   * Replaces one service's container with a new one built from this Run's files: the same code, a fresh process
+   * (edits made since are applied by Run, which rebuilds every service).
+   */
+  async restartService(name: string): Promise<void> {
+    const rt = this.controllable(name);
+    if (rt.restarting) return rt.restarting;
+    const files = this.files;
+    const launch = rt.launch;
+    if (!files || !launch || !this.network) {
+      throw new SandboxError(
+        "SERVICE_NOT_RUNNING",
+        `${name} has no container to restart yet.`,
+        rt.spec.build ? "Its image is built at Run; press Run to build it again." : "Wait for the Run to start it.",
+      );
+    }
+    if (rt.machine.stage === "queued" || rt.machine.stage === "building") {
+      throw new SandboxError(
+        "SERVICE_NOT_RUNNING",
+        `${name} is still being started.`,
+        "Wait until it runs or fails, then restart it.",
+      );
+    }
+    const restart = (async () => {
+      // Yield once so `rt.restarting` is set before the old container's stop could end the whole run.
+      await Promise.resolve();
+      try {
+        await this.retire(rt, "restarting");
+        if (this.stopping) return;
+        this.system(`starting ${name} again with this Run's files (press Run to apply later edits)`, name);
+        rt.machine = new StageMachine();
+        rt.stoppedFromPage = false;
+        rt.detail = undefined;
+        rt.hostPort = undefined;
+        rt.stream = undefined;
+        rt.buildOutput = "";
+        rt.badSpanLines = 0;
+        rt.liveText.clear();
+        rt.budget = new OutputBudget(this.limits.outputBytesPerStream);
+        rt.startedAt = Date.now();
+        this.emit({ type: "stage", service: name, stage: "queued", at: rt.startedAt });
+        await this.createService(await docker(), rt, runLabels(this.id, this.lesson.slug, this.owner), launch);
+        if (this.stopping) return;
+        if (launch.stdin) {
+          rt.stream!.end(await packFiles(files));
+        } else {
+          this.setStage(rt, "starting");
+          void this.pollUntilUp(rt);
+        }
+      } catch (err) {
+        if (!this.stopping) this.setStage(rt, "failed", `could not restart: ${(err as Error).message}`);
+      }
+    })();
+    rt.restarting = restart;
+    void restart.finally(() => {
+      rt.restarting = undefined;
+      this.stopIfAllFinal();
+    });
+    return restart;
+  }
+
+  /** Ends the service's container (gracefully once it serves) and removes it; its stage becomes stopped. */
+  private async retire(rt: ServiceRuntime, why: string): Promise<void> {
+    const graceful = rt.machine.stage === "starting" || rt.machine.stage === "running";
+    const name = rt.spec.name;
+    rt.stoppedFromPage = true;
+    rt.buildAbort?.abort();
+    if (!isFinal(rt.machine.stage)) {
+      this.system(
+        graceful
+          ? `${why}: SIGTERM to ${name}, ${SERVICE_STOP_GRACE_SECONDS} s to finish before SIGKILL`
+          : `${why}: ${name}`,
+        name,
+      );
+    }
+    this.setStage(rt, "stopped", why);
+    const container = rt.container;
+    if (!container) return;
+    rt.retiring = container;
+    if (graceful) await container.stop({ t: SERVICE_STOP_GRACE_SECONDS }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
+    rt.retiring = undefined;
+    if (rt.container === container) rt.container = undefined;
+  }
+
   /** Removes the run's containers, network and firewall rules. Safe to call any number of times. */
   stop(reason: RunEndReason = "stopped"): Promise<void> {
     this.stopping ??= (async () => {
@@ -761,6 +915,9 @@ export class Run implements RunHandle {
       // Marking services stopped first makes waits for dependencies fail fast, so start() settles quickly.
       for (const rt of this.runtimes.values()) this.setStage(rt, "stopped");
       await this.starting?.catch(() => {});
+      // A restart from the page may be creating a container; it is removed below once it exists.
+      for (const rt of this.runtimes.values()) void rt.retiring?.kill().catch(() => {});
+      await Promise.all([...this.runtimes.values()].map((rt) => rt.restarting?.catch(() => {})));
       await this.preparing?.catch(() => {});
       await renditionStopped;
       await Promise.all(

@@ -112,6 +112,10 @@ export interface RunHandle {
   request(spec: HttpRequestSpec): Promise<HttpResponseSummary>;
   /** Writes edited live files (a watched config.yaml) into the running services that re-read them; no restart. */
   updateFiles(files: LessonFiles): Promise<LiveFileResult[]>;
+  /** Stops one service (SIGTERM, then SIGKILL after a grace period); the others go on running. */
+  stopService(name: string): Promise<void>;
+  /** Replaces one service's container with a fresh one built from the Run's files. */
+  restartService(name: string): Promise<void>;
   /** Removes the run's containers and network; idempotent. */
   stop(reason?: RunEndReason): Promise<void>;
   readonly ended: boolean;

@@ -28,7 +28,7 @@ import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";
 import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
 import { TracesTab } from "@/components/traces/TracesTab";
 import { groupTraces } from "@/components/traces/trace-model";
-import { LogPanel } from "@/components/terminal/LogPanel";
+import { LogPanel, type ServiceAction } from "@/components/terminal/LogPanel";
 import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
 
@@ -40,6 +40,8 @@ const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
 const ATTACH_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 60_000;
+/** A restart waits for the old container to stop (its grace period) and the new one to be created. */
+const SERVICE_ACTION_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 40_000;
 const UPDATE_TIMEOUT_MS = 20_000;
 /** How long the answer to a save stays next to the run controls. */
@@ -72,6 +74,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [spans, setSpans] = useState<SpanData[]>([]);
   const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState<"start" | "stop" | null>(null);
+  const [pendingService, setPendingService] = useState<string | null>(null);
   const [notice, setNotice] = useState<ProtocolError | null>(null);
   const [saveStatus, setSaveStatus] = useState<{ text: string; tone: "ok" | "info" | "error" } | null>(null);
   const [terminalTab, setTerminalTab] = useState(ALL_PANE);
@@ -178,6 +181,20 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
       if (err instanceof CallError && err.error.code !== "NO_RUN") setNotice(err.error);
     } finally {
       setBusy(null);
+    }
+  }, []);
+
+  // One service of the live run: stopped to watch the others cope, or started again from the Run's files.
+  const serviceAction = useCallback(async (service: string, action: ServiceAction) => {
+    if (!runId.current) return;
+    setPendingService(service);
+    setNotice(null);
+    try {
+      await call("run:service", { runId: runId.current, service, action }, SERVICE_ACTION_TIMEOUT_MS);
+    } catch (err) {
+      if (err instanceof CallError) setNotice(err.error);
+    } finally {
+      setPendingService(null);
     }
   }, []);
 
@@ -455,6 +472,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               services={view.services}
               active={terminalTab}
               onSelect={setTerminalTab}
+              onServiceAction={live ? (service, action) => void serviceAction(service, action) : undefined}
+              pendingService={pendingService}
               extra={{
                 id: TRACES_TAB,
                 tab: (

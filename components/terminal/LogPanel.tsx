@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import type { ServiceView } from "@/lib/client-run-state";
 import { ALL_PANE, type TerminalBus } from "@/lib/client-terminal-bus";
 import { logFileName, plainText } from "@/lib/log-lines";
-import { t, type UiLang } from "@/lib/ui-text";
+import { t, tf, type UiLang } from "@/lib/ui-text";
 
 const TerminalPane = dynamic(() => import("./TerminalPane"), { ssr: false });
 
@@ -21,6 +21,55 @@ export interface LogPanelProps {
   onSelect: (pane: string) => void;
   /** Another view beside the logs (the run's traces): its tab goes first, its pane shows when it is active. */
   extra?: { id: string; tab: ReactNode; pane: ReactNode; active: boolean };
+  /** Stops or restarts one service of the live run; absent when no run is live. */
+  onServiceAction?: (service: string, action: ServiceAction) => void;
+  /** The service whose stop or restart is under way. */
+  pendingService?: string | null;
+}
+
+export type ServiceAction = "stop" | "restart";
+
+/** Stop and Restart for the service whose pane is shown, while its run is live. */
+function ServiceControls({
+  service,
+  lang,
+  pending,
+  onAction,
+}: {
+  service: ServiceView;
+  lang: UiLang;
+  pending: boolean;
+  onAction: (service: string, action: ServiceAction) => void;
+}) {
+  const { name, stage } = service;
+  const canStop = !pending && stage !== "stopped" && stage !== "failed";
+  const canRestart = !pending && stage !== "queued" && stage !== "building";
+  return (
+    <span className="log-actions" role="group" aria-label={name}>
+      <button
+        type="button"
+        className="log-action"
+        onClick={() => onAction(name, "stop")}
+        disabled={!canStop}
+        aria-label={tf(lang, "stopService", { name })}
+        title={t(lang, "stopServiceHint")}
+      >
+        <span aria-hidden>■</span>
+        {t(lang, "stop")}
+      </button>
+      <button
+        type="button"
+        className="log-action"
+        onClick={() => onAction(name, "restart")}
+        disabled={!canRestart}
+        aria-label={tf(lang, "restartService", { name })}
+        title={t(lang, "restartServiceHint")}
+      >
+        <span aria-hidden>↻</span>
+        {t(lang, "restartShort")}
+      </button>
+    </span>
+  );
 }
 
 function download(bus: TerminalBus, slug: string, runId: string | null): void {
@@ -35,7 +84,19 @@ function download(bus: TerminalBus, slug: string, runId: string | null): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function LogPanel({ bus, lang, theme, slug, runId, services, active, onSelect, extra }: LogPanelProps) {
+export function LogPanel({
+  bus,
+  lang,
+  theme,
+  slug,
+  runId,
+  services,
+  active,
+  onSelect,
+  extra,
+  onServiceAction,
+  pendingService,
+}: LogPanelProps) {
   const panes = [ALL_PANE, ...services.map((s) => s.name)];
   return (
     <div className="terminals">
@@ -80,17 +141,30 @@ export function LogPanel({ bus, lang, theme, slug, runId, services, active, onSe
         </button>
       </div>
       <div className="terminal-stack">
-        {panes.map((pane) => (
-          <div key={pane} className="terminal-slot" data-active={pane === active} data-service={pane}>
-            <TerminalPane
-              bus={bus}
-              channel={pane}
-              theme={theme}
-              lang={lang}
-              label={pane === ALL_PANE ? t(lang, "allServices") : `${pane} output`}
-            />
-          </div>
-        ))}
+        {panes.map((pane) => {
+          const service = services.find((s) => s.name === pane);
+          return (
+            <div key={pane} className="terminal-slot" data-active={pane === active} data-service={pane}>
+              <TerminalPane
+                bus={bus}
+                channel={pane}
+                theme={theme}
+                lang={lang}
+                label={pane === ALL_PANE ? t(lang, "allServices") : `${pane} output`}
+                actions={
+                  service && onServiceAction ? (
+                    <ServiceControls
+                      service={service}
+                      lang={lang}
+                      pending={pendingService === service.name}
+                      onAction={onServiceAction}
+                    />
+                  ) : undefined
+                }
+              />
+            </div>
+          );
+        })}
         {extra && (
           <div className="terminal-slot" data-active={extra.active} data-service={extra.id}>
             {extra.pane}

@@ -1,7 +1,15 @@
 "use client";
 // One pane of output in an xterm.js terminal (a service, or all of them): replays what the bus holds, then follows
 // it, with follow/pause, search and clear. Browser only.
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type KeyboardEvent,
+  type ReactNode,
+} from "react";
 import { Terminal, type IMarker, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
@@ -101,6 +109,8 @@ export interface TerminalPaneProps {
   theme: "dark" | "light";
   lang: UiLang;
   label: string;
+  /** Controls of the service this pane shows (stop, restart), first in its toolbar. */
+  actions?: ReactNode;
 }
 
 interface Controls {
@@ -110,7 +120,7 @@ interface Controls {
   clearSearch(): void;
 }
 
-export default function TerminalPane({ bus, channel, theme, lang, label }: TerminalPaneProps) {
+export default function TerminalPane({ bus, channel, theme, lang, label, actions }: TerminalPaneProps) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const controls = useRef<Controls | null>(null);
@@ -288,6 +298,7 @@ export default function TerminalPane({ bus, channel, theme, lang, label }: Termi
   return (
     <div className="terminal-pane" data-paused={paused || undefined}>
       <div className="log-toolbar" role="toolbar" aria-label={`${label}: ${t(lang, "logTools")}`}>
+        {actions}
         <button
           type="button"
           className={`log-follow${paused ? " is-paused" : ""}`}

@@ -13,6 +13,7 @@ import { dockerfileDiagnostics } from "../dockerfile";
 import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage } from "../dockerfile-build";
 import { localBaseImages } from "../image";
 import { SERVICE_LABEL } from "../labels";
+import { SANDBOX_DNS_OPTIONS } from "../network";
 import type { Limits } from "../limits";
 import { FrameDemuxer, OutputBudget, type StreamKind } from "../streams";
 import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
@@ -390,6 +391,7 @@ export class LocalRendition {
         NanoCpus: Math.round(pod.limits.cpus * 1e9),
         PidsLimit: this.host.limits.pids,
         LogConfig: { Type: "none", Config: {} },
+        DnsOptions: SANDBOX_DNS_OPTIONS,
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [pod.name] } } },
     });

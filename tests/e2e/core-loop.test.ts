@@ -3,7 +3,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import {
@@ -18,6 +17,8 @@ import {
   terminalText,
   waitForOutput,
   waitForTerminal,
+  sendRequest,
+  shot,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
@@ -53,17 +54,6 @@ async function openFile(page: Page, file: string): Promise<void> {
 
 const modelText = (page: Page) => page.evaluate(() => window.__playgroundEditor!.editor.getModel()!.getValue());
 
-async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
-  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
-  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
-  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
-  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
-  await page.getByRole("button", { name: "Send request" }).click();
-  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
-  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
-  return (await page.getByLabel("Response body").textContent()) ?? "";
-}
-
 /** The toolbar and search box of the pane on show. */
 const activePane = (page: Page) => page.locator('.terminal-slot[data-active="true"]');
 
@@ -92,10 +82,6 @@ async function frameGaps(page: Page, during: () => Promise<void>): Promise<numbe
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, name) });
 }
 
 // --- the test ---

@@ -2,10 +2,18 @@
 // reflection listed, call it with the prefilled JSON, and read the user (and a NOT_FOUND) in the answer.
 
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, SHOTS, type Server, buildIfNeeded, startServer, stopServer, waitForOutput } from "./harness";
+import {
+  CHROMIUM_ARGS,
+  SHOTS,
+  type Server,
+  buildIfNeeded,
+  startServer,
+  stopServer,
+  waitForOutput,
+  shot,
+} from "./harness";
 
 const PORT = Number(process.env.E2E_GRPC_PORT ?? 3501);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -21,10 +29,6 @@ async function waitForTerminal(page: Page, service: string, pattern: RegExp, tim
     [service, pattern.source, pattern.flags] as const,
     { timeout, polling: 200 },
   );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, name) });
 }
 
 /** Presses Call and waits for the next answer; returns the response pane's text. */

@@ -144,3 +144,19 @@ export async function replaceInEditor(page: Page, search: string, replacement: s
   );
   expect(found, `"${search}" in the editor`).toBe(true);
 }
+
+/** Sends a request from the request panel and returns the body it shows. */
+export async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
+  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
+  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
+  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
+  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
+  await page.getByRole("button", { name: "Send request" }).click();
+  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
+  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
+  return (await page.getByLabel("Response body").textContent()) ?? "";
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name) });
+}

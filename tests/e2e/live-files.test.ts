@@ -2,7 +2,6 @@
 // learner edits config.yaml, presses Ctrl+S, and the running config-service reloads it without a restart.
 
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import {
@@ -16,6 +15,8 @@ import {
   stopServer,
   waitForOutput,
   waitForTerminal,
+  sendRequest,
+  shot,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_LIVE_PORT ?? 3601);
@@ -33,21 +34,6 @@ const NEW_GREETING = "Hello from a live edit";
 async function openFile(page: Page, file: string): Promise<void> {
   await page.locator(`.file-tab[data-path="${file}"]`).click();
   await page.waitForFunction((f) => window.__playgroundEditor?.editor.getModel()?.uri.path.endsWith(`/${f}`), file);
-}
-
-async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
-  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
-  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
-  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
-  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
-  await page.getByRole("button", { name: "Send request" }).click();
-  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
-  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
-  return (await page.getByLabel("Response body").textContent()) ?? "";
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, name) });
 }
 
 const saveStatus = (page: Page) => page.locator(".ws-save-status").textContent();

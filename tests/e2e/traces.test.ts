@@ -15,6 +15,8 @@ import {
   stopServer,
   waitForOutput,
   waitForTerminal,
+  sendRequest,
+  shot,
 } from "./harness";
 
 // Not core-loop's port: both files can run at once.
@@ -27,21 +29,6 @@ const CHECKOUT_SPANS = 5;
 // --- the server under test ---
 
 // --- page helpers ---
-
-async function sendRequest(page: Page, service: string, method: string, requestPath: string): Promise<string> {
-  await page.getByRole("combobox", { name: "Service" }).selectOption(service);
-  await page.getByRole("combobox", { name: "Method" }).selectOption(method);
-  await page.getByRole("textbox", { name: "Path" }).fill(requestPath);
-  const answers = Number(await page.locator(".response").getAttribute("data-answers"));
-  await page.getByRole("button", { name: "Send request" }).click();
-  await page.waitForSelector(`.response[data-answers="${answers + 1}"]`, { timeout: 20_000 });
-  expect(await page.locator(".response-request").first().textContent()).toBe(`${method} ${service}${requestPath}`);
-  return (await page.getByLabel("Response body").textContent()) ?? "";
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, name) });
-}
 
 /** The trace ID frontend puts in its answer: the one the request path started. */
 function traceIdOf(body: string): string {

@@ -112,14 +112,23 @@ describe("lesson 16.3 with a real Consul agent", () => {
     await waitForStatus(run, "greeter-2", "passing", 10_000);
     expect((await greeterHealth(run, true)).length).toBe(2);
 
-    // SIGTERM (docker stop) makes greeter-1 deregister before it exits: gone at once, not after the 1 m
-    // DeregisterCriticalServiceAfter that only covers instances that die without a word.
-    await engine.getContainer(`playground-${run.id}-greeter-1`).stop({ t: 5 });
+    // Stop from the page (SIGTERM, as docker stop) makes greeter-1 deregister before it exits: gone at once, not
+    // after the 1 m DeregisterCriticalServiceAfter that only covers instances that die without a word.
+    await run.stopService("greeter-1");
     const tookGone = await waitForStatus(run, "greeter-1", "gone", 10_000);
-    console.log(`${SLUG}: greeter-1 gone from Consul ${tookGone} ms after docker stop returned`);
+    console.log(`${SLUG}: greeter-1 gone from Consul ${tookGone} ms after its stop returned`);
     expect(logText(events, "greeter-1")).toMatch(/deregistered greeter-1/);
+    expect(await engine.listContainers({ all: true, filters: { name: [`playground-${run.id}-greeter-1`] } })).toEqual(
+      [],
+    );
     const after = await run.request({ service: "client", method: "GET", path: "/call" });
     expect(JSON.parse(after.body)).toMatchObject({ instance: "greeter-2", healthy_instances: 1 });
+
+    // Restarted from the page: a new container registers again and is discovered once its check passes.
+    await run.restartService("greeter-1");
+    await run.whenAllRunning();
+    await waitForStatus(run, "greeter-1", "passing", 10_000);
+    expect((await greeterHealth(run, true)).length).toBe(2);
 
     await run.stop();
     expect(await leftovers(run.id)).toEqual({ containers: 0, networks: 0 });

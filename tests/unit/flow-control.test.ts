@@ -155,6 +155,8 @@ describe("RunSessions acks", () => {
         throw new Error("unused");
       },
       updateFiles: async () => [],
+      stopService: async () => {},
+      restartService: async () => {},
       stop: async () => {},
     };
     const engine: RunEngine = { startRun: async () => run, getRun: (id) => (id === "run1" ? run : undefined) };

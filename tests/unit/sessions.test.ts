@@ -1,7 +1,14 @@
 // The server's run sessions against a fake engine: one run per client, replay on re-attach, stop after the grace period.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EventBatcher, RunSessions, coalesceEvents, type Follower, type RunEngine } from "@/lib/server-sessions";
-import { attachPayload, describeInvalid, requestPayload, startPayload, stopPayload } from "@/lib/socket-protocol";
+import {
+  attachPayload,
+  describeInvalid,
+  requestPayload,
+  serviceActionPayload,
+  startPayload,
+  stopPayload,
+} from "@/lib/socket-protocol";
 import type { HttpRequestSpec, RunEndReason, RunEvent, RunHandle } from "@/sandbox/types";
 
 class FakeRun implements RunHandle {
@@ -11,6 +18,7 @@ class FakeRun implements RunHandle {
   stops: RunEndReason[] = [];
   requests: HttpRequestSpec[] = [];
   updates: Record<string, string>[] = [];
+  serviceActions: string[] = [];
   constructor(
     readonly id: string,
     readonly lessonSlug: string,
@@ -37,6 +45,12 @@ class FakeRun implements RunHandle {
   async updateFiles(files: Record<string, string>) {
     this.updates.push(files);
     return Object.keys(files).map((path) => ({ path, updated: ["svc"], failed: [], message: "sent" }));
+  }
+  async stopService(name: string) {
+    this.serviceActions.push(`stop ${name}`);
+  }
+  async restartService(name: string) {
+    this.serviceActions.push(`restart ${name}`);
   }
   async stop(reason: RunEndReason = "stopped") {
     this.stops.push(reason);
@@ -188,6 +202,24 @@ describe("RunSessions", () => {
     await expect(sessions.updateFiles("a", payload)).rejects.toMatchObject({ error: { code: "NO_RUN" } });
   });
 
+  it("stops and restarts one service only in the client's own live run", async () => {
+    const engine = new FakeEngine();
+    const sessions = new RunSessions(engine);
+    const a = follower("s1");
+    sessions.connect("a", a.f);
+    await sessions.start("a", a.f, "lesson", null);
+    await sessions.serviceAction("a", { runId: "run1", service: "svc", action: "stop" });
+    await sessions.serviceAction("a", { runId: "run1", service: "svc", action: "restart" });
+    await expect(sessions.serviceAction("b", { runId: "run1", service: "svc", action: "stop" })).rejects.toMatchObject({
+      error: { code: "NO_RUN" },
+    });
+    expect(engine.runs.get("run1")!.serviceActions).toEqual(["stop svc", "restart svc"]);
+    await sessions.stop("a", "run1");
+    await expect(
+      sessions.serviceAction("a", { runId: "run1", service: "svc", action: "restart" }),
+    ).rejects.toMatchObject({ error: { code: "NO_RUN" } });
+  });
+
   it("hands out a run for gRPC calls only to its own client, and only while it lives", async () => {
     const engine = new FakeEngine();
     const sessions = new RunSessions(engine);
@@ -255,6 +287,10 @@ describe("payload validation", () => {
     expect(bad({ path: "/", method: "CONNECT" }).success).toBe(false);
     expect(bad({ path: "/", headers: { "bad name": "x" } }).success).toBe(false);
     expect(bad({ path: "/", service: "Bad_Name" }).success).toBe(false);
+    const action = (o: object) => serviceActionPayload.safeParse({ runId: "r", service: "svc", ...o }).success;
+    expect(action({ action: "restart" })).toBe(true);
+    expect(action({ action: "kill" })).toBe(false);
+    expect(action({ action: "stop", service: "../x" })).toBe(false);
   });
 
   it("words a validation failure with the field", () => {
