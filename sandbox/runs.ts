@@ -26,7 +26,8 @@ function announceQueue(): void {
 }
 
 function admitWaiting(): void {
-  while (waiting.length > 0 && activeCount() < DEFAULT_LIMITS.runsTotal) waiting.shift()!.admit();
+  // Each run carries the limits it was started with (a test may lower them), the first in line decides.
+  while (waiting.length > 0 && activeCount() < waiting[0].run.limits.runsTotal) waiting.shift()!.admit();
   announceQueue();
 }
 
@@ -97,6 +98,9 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
     if (event.type !== "ended") return;
     setTimeout(() => runs.delete(run.id), 60_000).unref();
     if (!run.replaced) discardStandby(run.owner);
+    // A run that left while waiting gives up its place: the ones behind it move up.
+    const place = waiting.findIndex((w) => w.run === run);
+    if (place >= 0) waiting.splice(place, 1)[0].admit();
     queueMicrotask(admitWaiting);
   });
   return run;
