@@ -8,6 +8,7 @@ import { chromium } from "playwright-core";
 import { editsKey } from "../lib/client-storage";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
 import { packFiles } from "../sandbox/files";
+import { DEFAULT_LIMITS } from "../sandbox/limits";
 import { loadLesson } from "../lib/lessons";
 import { spanToScreen } from "./bench-spans";
 
@@ -17,6 +18,8 @@ const SLUG = "monolith-vs-microservices";
 const EDITED_FILE = "services/user-service/main.go";
 /** Not timed: a learner reads the answer and edits before the next Run; the engine prepares meanwhile. */
 const THINK_TIME_MS = 1500;
+/** Learners who press Run together: the engine's limit of runs at once. */
+const CLASS_SIZE = DEFAULT_LIMITS.runsTotal;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,6 +65,26 @@ async function editLoop(files: Record<string, string>, original: string): Promis
     previous = run;
   }
   await previous.stop();
+  return times;
+}
+
+/**
+ * A class at once: `learners` people press Run on lesson 16.1 at the same moment (each their own owner, so their
+ * own run, network and containers). Returns, per learner, the time until both of their services answered 200.
+ */
+async function concurrentLearners(learners: number): Promise<number[]> {
+  const t0 = performance.now();
+  const runs = await Promise.all(
+    Array.from({ length: learners }, (_, i) => startRun(SLUG, null, { owner: `bench-class-${i}` })),
+  );
+  const times = await Promise.all(
+    runs.map(async (run) => {
+      await run.whenAllRunning();
+      await Promise.all([until200(run, "monolith", "/users"), until200(run, "user-service", "/users")]);
+      return performance.now() - t0;
+    }),
+  );
+  await Promise.all(runs.map((r) => r.stop()));
   return times;
 }
 
@@ -211,6 +234,16 @@ async function main(): Promise<void> {
   const floor: number[] = [];
   for (let i = 0; i < REPS; i++) floor.push(await floorBuild(tag, tar));
   console.log(`floor_build_ms     ${floor.map(Math.round).join(" ")}`);
+  // As many learners as the engine admits at once (more would wait in the queue for a run to end).
+  const classMedians: number[] = [];
+  const classSlowest: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const times = await concurrentLearners(CLASS_SIZE);
+    classMedians.push(median(times));
+    classSlowest.push(Math.max(...times));
+  }
+  console.log(`class_of_${CLASS_SIZE}_p50_ms   ${classMedians.map(Math.round).join(" ")}`);
+  console.log(`class_of_${CLASS_SIZE}_max_ms   ${classSlowest.map(Math.round).join(" ")}`);
   await stopAllRuns();
   // Needs a production build (npm run build) and Debian's chromium; the figure is left out without them.
   let logRates: number[] = [];
@@ -224,6 +257,9 @@ async function main(): Promise<void> {
     edit_to_200_ms: median(edit),
     floor_build_ms: median(floor),
     edit_to_floor_ratio: Math.round((median(edit) / median(floor)) * 100) / 100,
+    concurrent_learners: CLASS_SIZE,
+    concurrent_first_run_p50_ms: median(classMedians),
+    concurrent_first_run_max_ms: median(classSlowest),
     ...(logRates.length ? { log_lines_per_s_to_browser: median(logRates) } : {}),
   };
   console.log(JSON.stringify({ ...result, ...(await spanFigures()) }));
