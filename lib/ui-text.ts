@@ -30,6 +30,12 @@ export const UI = {
     en: "Restore every file of this lesson to its original? Your edits will be lost.",
   },
   modified: { zh: "已修改", en: "modified" },
+  changes: { zh: "改动", en: "Changes" },
+  changesHint: {
+    zh: "把这个文件的改动和课程原文并排对照（右侧仍可编辑）",
+    en: "Show this file's edits beside the lesson's original (the right side stays editable)",
+  },
+  noChangesHint: { zh: "这个文件还没有改动", en: "This file has no edits yet" },
   files: { zh: "文件", en: "Files" },
   terminals: { zh: "服务终端", en: "Service terminals" },
   pressRun: { zh: "按“运行”构建并启动本课的服务。", en: "Press Run to build and start this lesson's services." },

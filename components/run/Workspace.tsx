@@ -37,6 +37,11 @@ const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
   loading: () => <div className="pane-loading" />,
 });
 
+const DiffView = dynamic(() => import("@/components/editor/DiffView"), {
+  ssr: false,
+  loading: () => <div className="pane-loading" />,
+});
+
 const ATTACH_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 60_000;
@@ -70,6 +75,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const [loaded, setLoaded] = useState(false);
   const [revision, setRevision] = useState(0);
   const [active, setActive] = useState(paths[0] ?? "");
+  /** The active file's edits beside the original, instead of the plain editor. */
+  const [showChanges, setShowChanges] = useState(false);
   const [view, setView] = useState<RunView>(() => idleView(services));
   const [spans, setSpans] = useState<SpanData[]>([]);
   const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
@@ -309,6 +316,8 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
   const engineDown = engine?.state === "unreachable";
   const modified = (p: string) => files[p] !== originals[p];
   const anyModified = paths.some(modified);
+  // Only a file with edits has changes to show; the plain editor comes back once it matches the original again.
+  const changesShown = showChanges && modified(active);
   // The learner's checklist (lesson 16.10): runs whose services all came up, and whether files were edited.
   useRecordProgress(slug, view, loaded && anyModified);
   // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
@@ -437,8 +446,27 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
                 </button>
               );
             })}
+            <button
+              type="button"
+              className="file-tabs-changes"
+              aria-pressed={changesShown}
+              onClick={() => setShowChanges((v) => !v)}
+              disabled={!modified(active)}
+              title={t(lang, modified(active) ? "changesHint" : "noChangesHint")}
+            >
+              <span aria-hidden>±</span> {t(lang, "changes")}
+            </button>
           </div>
-          <div className="editor-host">
+          <div className="editor-host" data-changes={changesShown || undefined}>
+            {changesShown && (
+              <DiffView
+                slug={slug}
+                path={active}
+                original={originals[active] ?? ""}
+                theme={theme}
+                label={`${t(lang, "changes")}: ${active}`}
+              />
+            )}
             {active && (
               <CodeEditor
                 slug={slug}

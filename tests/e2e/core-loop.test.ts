@@ -310,6 +310,35 @@ describe("core loop in Chromium", () => {
     await shot(page, "06-reloaded.png");
   });
 
+  it("Changes shows a file's edits beside the original, and the edited side stays editable", async () => {
+    const changes = page.getByRole("button", { name: "Changes" });
+    await openFile(page, "services/monolith/main.go");
+    expect(await changes.isDisabled()).toBe(true);
+    await openFile(page, USER_FILE);
+    await changes.click();
+    expect(await changes.getAttribute("aria-pressed")).toBe("true");
+    const diff = page.locator(".code-diff .monaco-diff-editor");
+    await diff.waitFor();
+    await expect.poll(() => diff.locator(".editor.original .view-lines").textContent()).toContain(ORIGINAL_MESSAGE);
+    // Monaco draws spaces as no-break spaces.
+    const modifiedText = await diff.locator(".editor.modified .view-lines").textContent();
+    expect(modifiedText?.replace(/\u00a0/g, " ")).toContain(NEW_MESSAGE);
+    await expect.poll(() => diff.locator(".char-insert, .line-insert").count()).toBeGreaterThan(0);
+    await shot(page, "06b-changes.png");
+
+    // Typing on the edited side edits the file itself (the same model the editor and Run use).
+    await diff.locator(".editor.modified .view-line", { hasText: "edited" }).click();
+    await page.keyboard.press("End");
+    await page.keyboard.type(" // typed in the diff");
+    await expect.poll(() => modelText(page)).toContain("// typed in the diff");
+    await page.keyboard.press("Control+z");
+    await expect.poll(() => modelText(page)).not.toContain("// typed in the diff");
+
+    await changes.click();
+    await expect.poll(() => page.locator(".code-diff").count()).toBe(0);
+    expect(await modelText(page)).toContain(NEW_MESSAGE);
+  });
+
   it("Reset asks first, then restores the original files", async () => {
     page.once("dialog", (d) => void d.dismiss());
     await page.getByRole("button", { name: "Reset" }).click();
