@@ -65,7 +65,10 @@ export async function spanToScreen(reps = Number(process.env.BENCH_REPS ?? 5)): 
     // only exists in Node; the page gets a no-op one.
     await page.addInitScript({ content: "window.__name = (f) => f;" });
     await page.goto(`${BASE}/lessons/tracing`);
+    // Run turns enabled once the page has hydrated: a click on English before that would be lost.
+    await page.locator(".btn-run:not([disabled])").waitFor({ timeout: 60_000 });
     await page.getByRole("button", { name: "English" }).click();
+    await page.locator('button[lang="en"][aria-pressed="true"]').waitFor();
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await page.waitForFunction(() => /● running/.test(window.__playgroundTerminals?.frontend?.() ?? ""), null, {
       timeout: 180_000,

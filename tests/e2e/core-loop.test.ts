@@ -19,6 +19,7 @@ import {
   waitForTerminal,
   sendRequest,
   shot,
+  chooseEnglish,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
@@ -114,7 +115,7 @@ describe("core loop in Chromium", () => {
     await expect.poll(() => page.locator(".lesson-lang.zh h1").isVisible()).toBe(true);
     expect(await page.locator(".lesson-lang.en h1").isVisible()).toBe(false);
 
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await expect.poll(() => page.locator(".lesson-lang.en h1").isVisible()).toBe(true);
     expect(await page.locator(".lesson-lang.zh h1").isVisible()).toBe(false);
 
@@ -457,7 +458,7 @@ describe("core loop in Chromium", () => {
   it("a token in a login answer goes into the headers with one click (16.7 JWT)", async () => {
     const tab = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
     await tab.goto(`${BASE}/lessons/jwt-auth`);
-    await tab.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(tab);
     await tab.getByRole("button", { name: "Run", exact: true }).click();
     await waitForTerminal(tab, "auth-service", /● running/);
     const answers = Number(await tab.locator(".response").getAttribute("data-answers"));

@@ -13,6 +13,7 @@ import {
   stopServer,
   waitForOutput,
   shot,
+  chooseEnglish,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_GRPC_PORT ?? 3501);
@@ -68,7 +69,7 @@ describe("gRPC panel in Chromium", () => {
 
   it("Run, pick user-service and GetUser (listed by reflection), call it and see the user", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await waitForTerminal(page, "user-service", /● running/);
     await waitForTerminal(page, "user-gateway", /● running/);

@@ -160,3 +160,20 @@ export async function sendRequest(page: Page, service: string, method: string, r
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, name) });
 }
+
+/**
+ * Switches the page to English. A click that lands before React has hydrated the page is lost (the server's HTML has
+ * no handlers yet), so it clicks again until the page says English is on.
+ */
+export async function chooseEnglish(page: Page): Promise<void> {
+  const english = page.getByRole("button", { name: "English" });
+  await expect
+    .poll(
+      async () => {
+        if ((await english.getAttribute("aria-pressed")) !== "true") await english.click();
+        return english.getAttribute("aria-pressed");
+      },
+      { timeout: 30_000, interval: 200 },
+    )
+    .toBe("true");
+}

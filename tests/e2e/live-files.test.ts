@@ -17,6 +17,7 @@ import {
   waitForTerminal,
   sendRequest,
   shot,
+  chooseEnglish,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_LIVE_PORT ?? 3601);
@@ -70,7 +71,7 @@ describe("live files in Chromium", () => {
 
   it("runs the configuration lesson", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await page.waitForSelector(".monaco-editor .view-lines .view-line");
     await page.getByRole("button", { name: "Run", exact: true }).click();
     const log = await waitForTerminal(page, SERVICE, /● running/);

@@ -5,7 +5,16 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, SHOTS, type Server, buildIfNeeded, startServer, stopServer, waitForOutput } from "./harness";
+import {
+  CHROMIUM_ARGS,
+  SHOTS,
+  type Server,
+  buildIfNeeded,
+  startServer,
+  stopServer,
+  waitForOutput,
+  chooseEnglish,
+} from "./harness";
 
 const PORT = Number(process.env.E2E_PROGRESS_PORT ?? 3701);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -77,7 +86,7 @@ describe("progress checklist in Chromium", () => {
 
   it("starts empty: nothing checked on the summary before any run", async () => {
     await page.goto(`${BASE}/lessons/summary`);
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await page.locator(".progress[data-loaded]").waitFor();
     expect(await page.locator(".progress-item[data-ran]").count()).toBe(0);
     expect(await row(page, LESSON).locator(".progress-next").innerText()).toMatch(/^Next: open it and press Run/);

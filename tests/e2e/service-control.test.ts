@@ -16,6 +16,7 @@ import {
   stopServer,
   waitForOutput,
   waitForTerminal,
+  chooseEnglish,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_SERVICE_CONTROL_PORT ?? 3801);
@@ -50,7 +51,7 @@ describe("one service stopped and restarted from the page", () => {
 
   it("runs the HTTP lesson; the controls follow the pane on show", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await page.waitForSelector(".monaco-editor .view-lines .view-line");
     // No run yet: nothing to stop.
     expect(await page.getByRole("button", { name: "Stop user-service" }).count()).toBe(0);

@@ -17,6 +17,7 @@ import {
   waitForTerminal,
   sendRequest,
   shot,
+  chooseEnglish,
 } from "./harness";
 
 // Not core-loop's port: both files can run at once.
@@ -70,7 +71,7 @@ describe("traces in Chromium", () => {
 
   it("runs lesson 16.6: collector, backend and frontend start", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
-    await page.getByRole("button", { name: "English" }).click();
+    await chooseEnglish(page);
     await page.getByRole("button", { name: "Run", exact: true }).click();
     for (const service of ["collector", "backend", "frontend"]) await waitForTerminal(page, service, /● running/);
     await page.locator(".traces-tab").click();
