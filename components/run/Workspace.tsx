@@ -62,9 +62,20 @@ export interface WorkspaceProps {
   traces?: boolean;
   /** Lesson path of each file a service re-reads while it runs → those services (from the manifest's liveFiles). */
   liveFiles?: Record<string, string[]>;
+  /** Kubernetes Services of the local rendition: their pods are restarted by probes, not by Stop/Restart. */
+  renderedServices?: string[];
 }
 
-export function Workspace({ slug, originals, openFiles, services, requests, traces, liveFiles }: WorkspaceProps) {
+export function Workspace({
+  slug,
+  originals,
+  openFiles,
+  services,
+  requests,
+  traces,
+  liveFiles,
+  renderedServices,
+}: WorkspaceProps) {
   const lang = usePref("lang");
   const theme = usePref("theme");
   const server = useServerState();
@@ -501,6 +512,7 @@ export function Workspace({ slug, originals, openFiles, services, requests, trac
               active={terminalTab}
               onSelect={setTerminalTab}
               onServiceAction={live ? (service, action) => void serviceAction(service, action) : undefined}
+              fixedServices={renderedServices}
               pendingService={pendingService}
               extra={{
                 id: TRACES_TAB,

@@ -25,6 +25,8 @@ export interface LogPanelProps {
   onServiceAction?: (service: string, action: ServiceAction) => void;
   /** The service whose stop or restart is under way. */
   pendingService?: string | null;
+  /** Services without Stop/Restart (a Kubernetes rendition's Services). */
+  fixedServices?: string[];
 }
 
 export type ServiceAction = "stop" | "restart";
@@ -96,6 +98,7 @@ export function LogPanel({
   extra,
   onServiceAction,
   pendingService,
+  fixedServices,
 }: LogPanelProps) {
   const panes = [ALL_PANE, ...services.map((s) => s.name)];
   return (
@@ -152,7 +155,7 @@ export function LogPanel({
                 lang={lang}
                 label={pane === ALL_PANE ? t(lang, "allServices") : `${pane} output`}
                 actions={
-                  service && onServiceAction ? (
+                  service && onServiceAction && !fixedServices?.includes(service.name) ? (
                     <ServiceControls
                       service={service}
                       lang={lang}

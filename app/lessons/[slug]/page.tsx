@@ -99,6 +99,7 @@ export default async function LessonPage({ params }: Params) {
                 services={runnableServices(manifest)}
                 requests={manifest.requests}
                 liveFiles={liveFileMap(manifest)}
+                renderedServices={manifest.kubernetes?.services}
                 traces={manifest.services.some((s) => s.command?.[0] === "playground-collector")}
               />
             }
