@@ -148,3 +148,28 @@ export class WriteBarrier {
     }
   }
 }
+
+/**
+ * Batches of a run the page has not adopted yet. The answer that names a new run and that run's first events can
+ * reach the page in one transport message (long-polling delivers several packets at once, handled in one go), so
+ * the events are handled before the code awaiting the answer resumes. They wait here instead of being dropped.
+ */
+export class EarlyBatches<B extends { runId: string }> {
+  private held: B[] = [];
+
+  constructor(private readonly max = 200) {}
+
+  /** Keeps a batch; returns any older one pushed out past the bound (the caller acknowledges it unshown). */
+  hold(batch: B): B[] {
+    this.held.push(batch);
+    return this.held.length > this.max ? this.held.splice(0, this.held.length - this.max) : [];
+  }
+
+  /** The run now followed: its held batches in arrival order, and every other held batch (for another run). */
+  take(runId: string): { mine: B[]; others: B[] } {
+    const mine = this.held.filter((b) => b.runId === runId);
+    const others = this.held.filter((b) => b.runId !== runId);
+    this.held = [];
+    return { mine, others };
+  }
+}

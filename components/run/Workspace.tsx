@@ -18,8 +18,14 @@ import {
 } from "@/lib/client-run-state";
 import { noteRequest, useRecordProgress } from "@/lib/client-progress-hooks";
 import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
-import { WriteBarrier } from "@/lib/flow-control";
-import type { ProtocolError, RequestPayload, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
+import { EarlyBatches, WriteBarrier } from "@/lib/flow-control";
+import type {
+  ProtocolError,
+  RequestPayload,
+  RunEventsBatch,
+  RunInfo,
+  ServerToClientEvents,
+} from "@/lib/socket-protocol";
 import type { RequestSpec } from "@/lib/lesson-schema";
 import { t, tf, type UiKey } from "@/lib/ui-text";
 import type { LessonFiles, SpanData } from "@/sandbox/types";
@@ -123,27 +129,13 @@ export function Workspace({
     setFiles((prev) => (prev[path] === text ? prev : { ...prev, [path]: text }));
   }, []);
 
-  const adoptRun = useCallback(
-    (run: RunInfo) => {
-      runId.current = run.runId;
-      ended.current = null;
-      bus.reset();
-      setSpans([]);
-      setLastTraceId(undefined);
-      setView((v) => runStarted(v, run.runId, run.services));
-    },
-    [bus],
-  );
-
-  // The socket: run events of the followed run, and re-attaching after every (re)connection.
-  useEffect(() => {
-    const socket = getSocket();
-    const onEvents: ServerToClientEvents["run:events"] = ({ runId: id, events: batch, bytes, dropped }) => {
+  // Events of the followed run into the terminals and the view; the tab acknowledges their text once written.
+  const applyBatch = useCallback(
+    ({ runId: id, events: batch, bytes, dropped }: RunEventsBatch) => {
       // Flow control: the server counts this batch's log text as in flight until every pane has written it.
       const barrier = new WriteBarrier(() => {
-        if (bytes > 0) socket.emit("run:ack", { runId: id, bytes });
+        if (bytes > 0) getSocket().emit("run:ack", { runId: id, bytes });
       });
-      if (id !== runId.current) return barrier.seal();
       // A run ends once; anything after its first "ended" is an echo.
       const end = batch.findIndex((e) => e.type === "ended");
       if (ended.current === id) return barrier.seal();
@@ -158,6 +150,37 @@ export function Workspace({
       barrier.seal();
       setView((v) => events.reduce(applyEvent, v));
       setSpans((s) => appendSpans(s, events));
+    },
+    [bus],
+  );
+
+  const earlyBatches = useRef(new EarlyBatches<RunEventsBatch>());
+  const ackUnshown = useCallback((b: RunEventsBatch) => {
+    if (b.bytes > 0) getSocket().emit("run:ack", { runId: b.runId, bytes: b.bytes });
+  }, []);
+
+  const adoptRun = useCallback(
+    (run: RunInfo) => {
+      runId.current = run.runId;
+      ended.current = null;
+      bus.reset();
+      setSpans([]);
+      setLastTraceId(undefined);
+      setView((v) => runStarted(v, run.runId, run.services));
+      // Its first events may have come with the answer that named it (see EarlyBatches).
+      const { mine, others } = earlyBatches.current.take(run.runId);
+      others.forEach(ackUnshown);
+      mine.forEach(applyBatch);
+    },
+    [bus, applyBatch, ackUnshown],
+  );
+
+  // The socket: run events of the followed run, and re-attaching after every (re)connection.
+  useEffect(() => {
+    const socket = getSocket();
+    const onEvents: ServerToClientEvents["run:events"] = (batch) => {
+      if (batch.runId === runId.current) applyBatch(batch);
+      else earlyBatches.current.hold(batch).forEach(ackUnshown);
     };
     const attach = async () => {
       try {
@@ -175,7 +198,7 @@ export function Workspace({
       socket.off("run:events", onEvents);
       socket.off("connect", attach);
     };
-  }, [slug, bus, adoptRun]);
+  }, [slug, bus, adoptRun, applyBatch, ackUnshown]);
 
   const run = useCallback(async () => {
     if (busy === "start") return;

@@ -1,7 +1,7 @@
 // Flow control of log text: watermarks with hysteresis, exact counts of dropped lines, the browser's write barrier,
 // and the server's batcher that ties them together (bounded however slow the browser is).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FlowWindow, HIGH_WATERMARK, LineDropCounter, WriteBarrier } from "@/lib/flow-control";
+import { EarlyBatches, FlowWindow, HIGH_WATERMARK, LineDropCounter, WriteBarrier } from "@/lib/flow-control";
 import { EventBatcher, RunSessions, type Follower, type RunEngine } from "@/lib/server-sessions";
 import type { RunEventsBatch } from "@/lib/socket-protocol";
 import type { HttpRequestSpec, RunEvent, RunHandle } from "@/sandbox/types";
@@ -178,5 +178,30 @@ describe("RunSessions acks", () => {
     const dropped = batches.find((b) => b.dropped)?.dropped?.svc ?? 0;
     expect(dropped).toBeGreaterThan(0);
     expect(dropped + sentBytes / (10 * 1024)).toBe(120);
+  });
+});
+
+describe("batches that arrive before their run is adopted", () => {
+  it("are kept in order for their run, and the rest handed back to be acknowledged", () => {
+    const early = new EarlyBatches<{ runId: string; n: number }>();
+    early.hold({ runId: "old", n: 1 });
+    early.hold({ runId: "new", n: 2 });
+    early.hold({ runId: "new", n: 3 });
+    expect(early.take("new")).toEqual({
+      mine: [
+        { runId: "new", n: 2 },
+        { runId: "new", n: 3 },
+      ],
+      others: [{ runId: "old", n: 1 }],
+    });
+    expect(early.take("new")).toEqual({ mine: [], others: [] });
+  });
+
+  it("stay bounded: the oldest go first", () => {
+    const early = new EarlyBatches<{ runId: string; n: number }>(2);
+    expect(early.hold({ runId: "r", n: 1 })).toEqual([]);
+    expect(early.hold({ runId: "r", n: 2 })).toEqual([]);
+    expect(early.hold({ runId: "r", n: 3 })).toEqual([{ runId: "r", n: 1 }]);
+    expect(early.take("r").mine.map((b) => b.n)).toEqual([2, 3]);
   });
 });
