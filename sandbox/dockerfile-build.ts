@@ -183,3 +183,14 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
   return `${bytes} B`;
 }
+
+/** "image built in 2.9 s: 6.0 MB (final stage from scratch); stage "build" from golang:1.26 was 1.14 GB, …" */
+export function imageSizeLine(built: BuiltImage, seconds: number): string {
+  const head = `image built in ${seconds.toFixed(1)} s: ${formatBytes(built.bytes)} (final stage from ${built.final.base})`;
+  if (built.earlier.length === 0) return `${head}; a single stage, so everything in it ships with the image`;
+  const earlier = built.earlier.map((s) => {
+    const times = built.bytes > 0 ? `, ${Math.round(s.bytes / built.bytes)}× the final image` : "";
+    return `stage ${s.name ? `"${s.name}"` : "(unnamed)"} from ${s.base} was ${formatBytes(s.bytes)}${times}`;
+  });
+  return `${head}; ${earlier.join("; ")}, and none of it ships`;
+}

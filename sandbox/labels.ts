@@ -20,3 +20,12 @@ export function runLabels(runId: string, lesson: string, owner: string): Record<
 }
 
 export const APP_FILTER = { label: [`${APP_LABEL}=${APP_NAME}`] };
+
+/**
+ * The labels a built image carries: the classic builder adds each as a step of its own (a container each), so only
+ * those the reaper needs (app, run, lesson, created-at, the server's pid).
+ */
+export function builtImageLabels(all: Record<string, string>): Record<string, string> {
+  const keep = [APP_LABEL, RUN_LABEL, LESSON_LABEL, CREATED_LABEL, OWNER_PID_LABEL];
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k)));
+}

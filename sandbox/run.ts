@@ -1,27 +1,31 @@
 // One run of a lesson: a private network, one sandboxed container per service that unpacks, builds and becomes
 // the service, its output streamed as events, its stage tracked, and everything removed on stop.
 import type Docker from "dockerode";
-import { connect as connectHttp2 } from "node:http2";
 import { StringDecoder } from "node:string_decoder";
 import type { Duplex } from "node:stream";
 import { docker, isNotFound } from "./docker";
 import { parseGoDiagnostics } from "./diagnostics";
 import { dockerfileDiagnostics } from "./dockerfile";
-import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage, type BuiltImage } from "./dockerfile-build";
+import {
+  buildServiceImage,
+  ImageBuildError,
+  imageSizeLine,
+  removeBuiltImage,
+  type BuiltImage,
+} from "./dockerfile-build";
 import { localBaseImages } from "./image";
 import { SandboxError } from "./errors";
 import { packFiles, validateFiles } from "./files";
 import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, type LiveFileResult } from "./live-files";
-import { APP_LABEL, CREATED_LABEL, LESSON_LABEL, OWNER_PID_LABEL, RUN_LABEL, runLabels, SERVICE_LABEL } from "./labels";
+import { builtImageLabels, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
-import { MAX_RESPONSE_BODY_BYTES } from "./limits";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork, SANDBOX_DNS_OPTIONS } from "./network";
 import { LocalRendition } from "./k8s/rendition";
+import { http2Answers, sendHttpRequest } from "./service-http";
 import { StageMachine, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
 import { parseSpanLine, SPAN_MARKER } from "./spans";
 import { RunHistory } from "./history";
-import { withTraceparent } from "./traceparent";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -692,36 +696,7 @@ export class Run implements RunHandle {
     if (!rt.hostPort || !["running", "starting"].includes(rt.machine.stage)) {
       throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} is not running; press Run first.`);
     }
-    const method = spec.method.toUpperCase();
-    if (!/^[A-Z]{3,7}$/.test(method)) throw new SandboxError("BAD_REQUEST", `"${spec.method}" is not an HTTP method.`);
-    if (!spec.path.startsWith("/")) throw new SandboxError("BAD_REQUEST", "The path must start with /.");
-    // Every call from the panel starts a trace (unless it brings its own traceparent), so the page can show the
-    // trace of the request it just sent. A service without tracing ignores the header.
-    const { headers, traceId } = withTraceparent(spec.headers);
-    const started = performance.now();
-    let res: Response;
-    try {
-      res = await fetch(`http://127.0.0.1:${rt.hostPort}${spec.path}`, {
-        method,
-        headers,
-        body: ["GET", "HEAD"].includes(method) ? undefined : spec.body,
-        signal: AbortSignal.timeout(spec.timeoutMs ?? 10_000),
-        redirect: "manual",
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} did not answer (${cause}).`);
-    }
-    const { text, truncated } = await readCapped(res, MAX_RESPONSE_BODY_BYTES);
-    return {
-      status: res.status,
-      statusText: res.statusText,
-      headers: Object.fromEntries(res.headers.entries()),
-      body: text,
-      bodyTruncated: truncated,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(traceId ? { traceId } : {}),
-    };
+    return sendHttpRequest(rt.hostPort, spec);
   }
 
   /**
@@ -946,64 +921,4 @@ export class Run implements RunHandle {
     })();
     return this.stopping;
   }
-}
-
-/**
- * The labels a built image carries: the classic builder adds each as a step of its own (a container each), so only
- * those the reaper needs (app, run, lesson, created-at, the server's pid).
- */
-function builtImageLabels(all: Record<string, string>): Record<string, string> {
-  const keep = [APP_LABEL, RUN_LABEL, LESSON_LABEL, CREATED_LABEL, OWNER_PID_LABEL];
-  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k)));
-}
-
-/** "image built in 2.9 s: 6.0 MB (final stage from scratch); stage "build" from golang:1.26 was 1.14 GB, …" */
-function imageSizeLine(built: BuiltImage, seconds: number): string {
-  const head = `image built in ${seconds.toFixed(1)} s: ${formatBytes(built.bytes)} (final stage from ${built.final.base})`;
-  if (built.earlier.length === 0) return `${head}; a single stage, so everything in it ships with the image`;
-  const earlier = built.earlier.map((s) => {
-    const times = built.bytes > 0 ? `, ${Math.round(s.bytes / built.bytes)}× the final image` : "";
-    return `stage ${s.name ? `"${s.name}"` : "(unnamed)"} from ${s.base} was ${formatBytes(s.bytes)}${times}`;
-  });
-  return `${head}; ${earlier.join("; ")}, and none of it ships`;
-}
-
-async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
-  if (!res.body) return { text: "", truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.length > max) {
-      chunks.push(value.subarray(0, max - size));
-      truncated = true;
-      await reader.cancel();
-      break;
-    }
-    chunks.push(value);
-    size += value.length;
-  }
-  return { text: Buffer.concat(chunks).toString("utf8"), truncated };
-}
-
-/**
- * A gRPC server is up when it sends its HTTP/2 SETTINGS: the engine's port proxy accepts TCP connections before
- * anything listens, so a bare connect proves nothing.
- */
-function http2Answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const session = connectHttp2(`http://127.0.0.1:${port}`);
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      session.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), 1000);
-    session.once("remoteSettings", () => done(true));
-    session.once("error", () => done(false));
-    session.once("close", () => done(false));
-  });
 }
