@@ -89,9 +89,11 @@ export interface GrpcPanelProps {
   lang: UiLang;
   runId: string | null;
   services: ServiceView[];
+  /** Called after each call the service answered (whatever its gRPC status), for the learner's progress. */
+  onCalled?: (service: string, methodPath: string) => void;
 }
 
-export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
+export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
   const grpcServices = services.filter((s) => s.protocol === "grpc");
   const [service, setService] = useState(grpcServices[0]?.name ?? "");
   const target = grpcServices.find((s) => s.name === service);
@@ -164,6 +166,7 @@ export function GrpcPanel({ lang, runId, services }: GrpcPanelProps) {
       );
       setOutcome({ kind: "result", label, result });
       setView("response");
+      onCalled?.(service, method.path);
     } catch (err) {
       setOutcome({ kind: "error", label, error: asError(err) });
     } finally {

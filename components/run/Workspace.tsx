@@ -577,7 +577,17 @@ export function Workspace({
                     send={sendRequest}
                   />
                 }
-                grpc={<GrpcPanel lang={lang} runId={view.runId} services={view.services} />}
+                grpc={
+                  <GrpcPanel
+                    lang={lang}
+                    runId={view.runId}
+                    services={view.services}
+                    // A gRPC call counts as a request sent (the lesson's suggestions are HTTP, so never as one of them).
+                    onCalled={(service, methodPath) =>
+                      noteRequest(slug, { service, method: "GRPC", path: methodPath }, requests)
+                    }
+                  />
+                }
               />
             ) : (
               <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sendRequest} />

@@ -3,6 +3,7 @@
 
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROGRESS_KEY } from "../../lib/client-progress";
 import { chromium, type Browser, type Page } from "playwright-core";
 import {
   CHROMIUM_ARGS,
@@ -44,6 +45,16 @@ async function callAndRead(page: Page): Promise<string> {
 }
 
 // --- the test ---
+
+/** Requests the learner's progress counts for this lesson (kept in the browser). */
+const requestsSent = (page: Page) =>
+  page.evaluate(
+    ([key, slug]) =>
+      (JSON.parse(localStorage.getItem(key) ?? "{}") as { lessons?: Record<string, { requests?: number }> }).lessons?.[
+        slug
+      ]?.requests ?? 0,
+    [PROGRESS_KEY, LESSON] as const,
+  );
 
 describe("gRPC panel in Chromium", () => {
   let server: Server | undefined;
@@ -95,6 +106,9 @@ describe("gRPC panel in Chromium", () => {
     expect(await panel.locator(".status-ok").count()).toBe(1);
     await shot(page, "grpc-01-get-user.png");
 
+    // A call the service answered counts as a request sent in the learner's progress (16.10).
+    expect(await requestsSent(page)).toBe(1);
+
     await panel.getByRole("tab", { name: "Metadata" }).click();
     expect(await panel.getByLabel("gRPC metadata").textContent()).toContain("content-type: application/grpc");
     await panel.getByRole("tab", { name: "Response" }).click();
@@ -107,6 +121,7 @@ describe("gRPC panel in Chromium", () => {
     expect(body).toContain('NOT_FOUND: user "999" not found');
     expect(await panel.getByLabel("gRPC status").textContent()).toBe("5 NOT_FOUND");
     expect(await panel.locator(".status-server-error").count()).toBe(1);
+    expect(await requestsSent(page)).toBe(2);
     await shot(page, "grpc-02-not-found.png");
   });
 
@@ -121,6 +136,8 @@ describe("gRPC panel in Chromium", () => {
       /user\.v1\.CreateUserRequest has no field "emial"/,
     );
     await shot(page, "grpc-03-unknown-field.png");
+    // Refused before it was sent: not counted.
+    expect(await requestsSent(page)).toBe(2);
   });
 
   it("speaks Chinese too", async () => {
