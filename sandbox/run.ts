@@ -693,6 +693,13 @@ export class Run implements RunHandle {
   async request(spec: HttpRequestSpec): Promise<HttpResponseSummary> {
     const rt = this.runtimes.get(spec.service);
     if (!rt) throw new SandboxError("BAD_REQUEST", `This lesson has no service "${spec.service}".`);
+    if (rt.stoppedFromPage && (rt.machine.stage === "stopped" || rt.restarting) && !this.stopping) {
+      throw new SandboxError(
+        "SERVICE_NOT_RUNNING",
+        `${spec.service} is stopped: you stopped it from its log pane.`,
+        "Press Restart in its log pane to start it again (or Run to start every service).",
+      );
+    }
     if (!rt.hostPort || !["running", "starting"].includes(rt.machine.stage)) {
       throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} is not running; press Run first.`);
     }

@@ -47,7 +47,11 @@ describe("one service of a running lesson", () => {
     const without = await r.request({ service: "client-service", method: "GET", path: "/demo" });
     expect(without.status).toBeGreaterThanOrEqual(500);
     expect(without.body).toMatch(/user-service/);
-    await expect(r.request({ service: "user-service", method: "GET", path: "/health" })).rejects.toThrow(/not running/);
+    // Sent to the stopped service itself: the answer says who stopped it and how to bring it back.
+    await expect(r.request({ service: "user-service", method: "GET", path: "/health" })).rejects.toMatchObject({
+      message: "user-service is stopped: you stopped it from its log pane.",
+      hint: expect.stringContaining("Restart"),
+    });
 
     await r.restartService("user-service");
     await r.whenAllRunning();
