@@ -7,14 +7,6 @@ import { docker, isNotFound } from "./docker";
 
 const run = promisify(execFile);
 
-/**
- * resolv.conf options of every sandbox container. The engine's embedded DNS answers the run's service names at
- * once, but forwards any other name (a stopped service's, an outside host's) to servers a run cannot reach, and
- * never answers: with the defaults a lookup then hangs 10 s. Go's resolver joins lookups of one name already in
- * flight, so a request sent while a service was stopped also stalled the calls made after its restart.
- */
-export const SANDBOX_DNS_OPTIONS = ["timeout:1", "attempts:1"];
-
 export function bridgeName(runId: string): string {
   return `pg${runId}`.slice(0, 15);
 }

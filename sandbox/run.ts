@@ -19,7 +19,8 @@ import { packFiles, validateFiles } from "./files";
 import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, type LiveFileResult } from "./live-files";
 import { builtImageLabels, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
-import { addIsolation, createRunNetwork, removeIsolation, removeNetwork, SANDBOX_DNS_OPTIONS } from "./network";
+import { sandboxHostConfig } from "./container-config";
+import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { LocalRendition } from "./k8s/rendition";
 import { http2Answers, sendHttpRequest } from "./service-http";
 import { StageMachine, isFinal } from "./stages";
@@ -489,21 +490,14 @@ export class Run implements RunHandle {
       AttachStderr: true,
       Tty: false,
       ExposedPorts: { [portKey]: {} },
-      HostConfig: {
-        NetworkMode: this.network!.name,
-        PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
-        ReadonlyRootfs: true,
-        Tmpfs: launch.tmpfs,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        Memory: this.limits.memoryBytes,
-        MemorySwap: this.limits.memoryBytes,
-        NanoCpus: Math.round(this.limits.cpus * 1e9),
-        PidsLimit: this.limits.pids,
-        // Output is streamed and capped here; the engine's own log file would grow on disk without bound.
-        LogConfig: { Type: "none", Config: {} },
-        DnsOptions: SANDBOX_DNS_OPTIONS,
-      },
+      HostConfig: sandboxHostConfig({
+        network: this.network!.name,
+        ports: [portKey],
+        tmpfs: launch.tmpfs,
+        memoryBytes: this.limits.memoryBytes,
+        cpus: this.limits.cpus,
+        pids: this.limits.pids,
+      }),
       NetworkingConfig: { EndpointsConfig: { [this.network!.name]: { Aliases: [spec.name] } } },
     });
     rt.container = container;

@@ -13,7 +13,7 @@ import { dockerfileDiagnostics } from "../dockerfile";
 import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage } from "../dockerfile-build";
 import { localBaseImages } from "../image";
 import { SERVICE_LABEL } from "../labels";
-import { SANDBOX_DNS_OPTIONS } from "../network";
+import { sandboxHostConfig } from "../container-config";
 import type { Limits } from "../limits";
 import { FrameDemuxer, OutputBudget, type StreamKind } from "../streams";
 import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
@@ -379,20 +379,14 @@ export class LocalRendition {
       AttachStderr: true,
       Tty: false,
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
-      HostConfig: {
-        NetworkMode: network,
-        PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
-        ReadonlyRootfs: true,
-        Tmpfs: { "/tmp": POD_TMPFS },
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        Memory: pod.limits.memoryBytes,
-        MemorySwap: pod.limits.memoryBytes,
-        NanoCpus: Math.round(pod.limits.cpus * 1e9),
-        PidsLimit: this.host.limits.pids,
-        LogConfig: { Type: "none", Config: {} },
-        DnsOptions: SANDBOX_DNS_OPTIONS,
-      },
+      HostConfig: sandboxHostConfig({
+        network,
+        ports,
+        tmpfs: { "/tmp": POD_TMPFS },
+        memoryBytes: pod.limits.memoryBytes,
+        cpus: pod.limits.cpus,
+        pids: this.host.limits.pids,
+      }),
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [pod.name] } } },
     });
     // stop() may have run while the engine created it: then nobody else would remove it.

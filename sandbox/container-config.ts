@@ -1,0 +1,41 @@
+// The host side of every sandbox container (a service's or a pod's): the limits and isolation that DESIGN.md asks
+// for, in one place, so a service and a Kubernetes pod can never be sandboxed differently.
+import type Docker from "dockerode";
+
+/**
+ * resolv.conf options of every sandbox container. The engine's embedded DNS answers the run's service names at
+ * once, but forwards any other name (a stopped service's, an outside host's) to servers a run cannot reach, and
+ * never answers: with the defaults a lookup then hangs 10 s. Go's resolver joins lookups of one name already in
+ * flight, so a request sent while a service was stopped also stalled the calls made after its restart.
+ */
+const SANDBOX_DNS_OPTIONS = ["timeout:1", "attempts:1"];
+
+export interface SandboxContainer {
+  /** The run's network. */
+  network: string;
+  /** Container ports ("8080/tcp") published on 127.0.0.1, each on a port the engine picks. */
+  ports: string[];
+  tmpfs: Record<string, string>;
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+}
+
+export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
+  return {
+    NetworkMode: c.network,
+    PortBindings: Object.fromEntries(c.ports.map((p) => [p, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
+    ReadonlyRootfs: true,
+    Tmpfs: c.tmpfs,
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges"],
+    Memory: c.memoryBytes,
+    // Equal to the memory limit: no swap to spill into.
+    MemorySwap: c.memoryBytes,
+    NanoCpus: Math.round(c.cpus * 1e9),
+    PidsLimit: c.pids,
+    // Output is streamed and capped by the engine's reader; the engine's own log file would grow without bound.
+    LogConfig: { Type: "none", Config: {} },
+    DnsOptions: SANDBOX_DNS_OPTIONS,
+  };
+}
