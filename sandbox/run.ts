@@ -94,6 +94,22 @@ interface ServiceRuntime {
   retiring?: Docker.Container;
 }
 
+/** What a service's runtime starts each life with: at a Run, and again at a restart from the page. */
+function freshLife(limits: Limits) {
+  return {
+    machine: new StageMachine(),
+    buildOutput: "",
+    budget: new OutputBudget(limits.outputBytesPerStream),
+    startedAt: 0,
+    badSpanLines: 0,
+    liveText: new Map<string, string>(),
+    detail: undefined,
+    hostPort: undefined,
+    stream: undefined,
+    stoppedFromPage: undefined,
+  } satisfies Partial<ServiceRuntime>;
+}
+
 export class Run implements RunHandle {
   /** What a listener that attaches late (a reloaded page) is replayed: bounded per service. */
   private readonly history = new RunHistory();
@@ -120,16 +136,7 @@ export class Run implements RunHandle {
     readonly limits: Limits,
   ) {
     for (const spec of lesson.manifest.services) {
-      this.runtimes.set(spec.name, {
-        spec,
-        machine: new StageMachine(),
-        buildOutput: "",
-        budget: new OutputBudget(limits.outputBytesPerStream),
-        startedAt: 0,
-        badSpanLines: 0,
-        liveText: new Map(),
-        generation: 0,
-      });
+      this.runtimes.set(spec.name, { spec, generation: 0, ...freshLife(limits) });
     }
     if (lesson.manifest.kubernetes) this.rendition = this.createRendition(lesson.manifest.kubernetes);
   }
@@ -139,14 +146,9 @@ export class Run implements RunHandle {
     for (const name of spec.services) {
       this.runtimes.set(name, {
         spec: { name, dir: spec.manifests[0], port: 80, protocol: "http", env: {}, dependsOn: [] },
-        machine: new StageMachine(),
-        buildOutput: "",
-        budget: new OutputBudget(this.limits.outputBytesPerStream),
-        startedAt: 0,
-        badSpanLines: 0,
-        rendered: true,
-        liveText: new Map(),
         generation: 0,
+        rendered: true,
+        ...freshLife(this.limits),
       });
     }
     const runtime = (service: string): ServiceRuntime => this.runtimes.get(service)!;
@@ -819,16 +821,7 @@ export class Run implements RunHandle {
         await this.retire(rt, "restarting");
         if (this.stopping) return;
         this.system(`starting ${name} again with this Run's files (press Run to apply later edits)`, name);
-        rt.machine = new StageMachine();
-        rt.stoppedFromPage = false;
-        rt.detail = undefined;
-        rt.hostPort = undefined;
-        rt.stream = undefined;
-        rt.buildOutput = "";
-        rt.badSpanLines = 0;
-        rt.liveText.clear();
-        rt.budget = new OutputBudget(this.limits.outputBytesPerStream);
-        rt.startedAt = Date.now();
+        Object.assign(rt, freshLife(this.limits), { startedAt: Date.now() });
         this.emit({ type: "stage", service: name, stage: "queued", at: rt.startedAt });
         await this.createService(await docker(), rt, runLabels(this.id, this.lesson.slug, this.owner), launch);
         if (this.stopping) return;
