@@ -1,25 +1,15 @@
 // Lesson 16.1 through the same engine path as the web page, against the real Docker Engine.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, SandboxError, type RunHandle } from "../../sandbox/index";
+import { describe, expect, it } from "vitest";
+import { startRun, SandboxError } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { loadLesson } from "../../lib/lessons";
-import { collect, engine, leftovers, logText, ownerLeftovers, waitFor } from "./helpers";
+import { collect, engine, leftovers, logText, ownerLeftovers, waitFor, sandboxHooks } from "./helpers";
 
 const run = promisify(execFile);
 const SLUG = "monolith-vs-microservices";
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true });
 
 describe("lesson 16.1 in the sandbox", () => {
   it("builds, starts and answers every check of its manifest", async () => {

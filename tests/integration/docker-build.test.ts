@@ -1,26 +1,16 @@
 // Lesson 16.8.1 through the engine: the learner's Dockerfile is built by the real engine and its image runs as the
 // service; sizes are reported; broken Dockerfiles fail with the engine's words; nothing of a run is left after Stop.
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunEvent, type RunHandle } from "../../sandbox/index";
+import { describe, expect, it } from "vitest";
+import { reapOrphans, startRun, type RunEvent } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { loadLesson } from "../../lib/lessons";
-import { collect, engine, leftovers, logText, ownerLeftovers, waitFor } from "./helpers";
+import { collect, engine, leftovers, logText, ownerLeftovers, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "docker";
 const DOCKERFILE = "services/user-service/Dockerfile";
 const testStarted = Date.now();
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true });
 
 /** Images of the run (its built image), and untagged playground images committed since this file started. */
 async function imageLeftovers(runId: string): Promise<{ runImages: number; intermediates: number }> {

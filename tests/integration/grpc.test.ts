@@ -1,14 +1,14 @@
 // Lesson 16.4.2 in the real sandbox: an edited .proto is regenerated on Run, so code that uses a new field builds.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, startRun, stopAllRuns, type RunHandle } from "../../sandbox/index";
+import { describe, expect, it } from "vitest";
+import { startRun } from "../../sandbox/index";
 import { loadLesson } from "../../lib/lessons";
-import { collect, logText } from "./helpers";
+import { collect, logText, sandboxHooks } from "./helpers";
 
 const SLUG = "grpc";
 const PROTO = "services/proto/user/v1/user.proto";
 const SERVER = "services/server/users.go";
 const GATEWAY = "services/gateway/main.go";
-const started: RunHandle[] = [];
+const started = sandboxHooks();
 
 /** Replaces exactly one occurrence, so a changed sample fails here loudly instead of silently not editing. */
 function replaceOnce(text: string, from: string, to: string): string {
@@ -17,15 +17,6 @@ function replaceOnce(text: string, from: string, to: string): string {
   expect(text.indexOf(from, at + 1), `sample text ${JSON.stringify(from)} is not unique`).toBe(-1);
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
-
-beforeAll(async () => {
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
 
 describe("lesson 16.4.2: code generation on Run", () => {
   it("regenerates the Go code from an edited .proto for the server and the gateway", async () => {

@@ -1,7 +1,8 @@
 // Shared by the integration tests: the real engine, the real image, and a look at what is left on the engine.
 import path from "node:path";
 import Docker from "dockerode";
-import type { RunEvent, RunHandle } from "../../sandbox/index";
+import { afterAll, beforeAll } from "vitest";
+import { ensureImage, reapOrphans, stopAllRuns, type RunEvent, type RunHandle } from "../../sandbox/index";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/lessons");
 
@@ -54,4 +55,22 @@ export function waitFor(
       }
     }, 50);
   });
+}
+
+/**
+ * The hooks of a file that starts runs: before, the sandbox image is ready (and with `reap`, what earlier runs left is
+ * removed); after, every run pushed onto the returned list is stopped, then any other. Returns that list.
+ */
+export function sandboxHooks(opts: { reap?: boolean; after?: () => void } = {}): RunHandle[] {
+  const started: RunHandle[] = [];
+  beforeAll(async () => {
+    if (opts.reap) await reapOrphans();
+    await ensureImage((line) => console.log(`[image] ${line}`));
+  });
+  afterAll(async () => {
+    opts.after?.();
+    await Promise.all(started.map((r) => r.stop()));
+    await stopAllRuns();
+  });
+  return started;
 }

@@ -1,24 +1,13 @@
 // Lesson 16.8.2 through the engine: manifests validated first (a mistake stops the Run with its line), then the
 // Deployment's pods run on Docker as a local rendition, the Service round-robins over ready pods only, and a
 // failing liveness probe restarts a pod's container.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunEvent, type RunHandle } from "../../sandbox/index";
+import { describe, expect, it } from "vitest";
+import { startRun, type RunEvent, type RunHandle } from "../../sandbox/index";
 import { loadLesson } from "../../lib/lessons";
-import { collect, engine, leftovers, logText, waitFor } from "./helpers";
+import { collect, engine, leftovers, logText, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "kubernetes";
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  delete process.env.KUBECONFIG;
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true, after: () => delete process.env.KUBECONFIG });
 
 async function podOf(r: RunHandle, method = "GET", path = "/"): Promise<string> {
   const res = await r.request({ service: "web", method, path });

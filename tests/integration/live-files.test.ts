@@ -1,23 +1,13 @@
 // Live files against the real engine: an edited config.yaml reaches the running config-service, which reloads it
 // without a restart; a broken edit is refused by the service and the last good value stays.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunEvent, type RunHandle } from "../../sandbox/index";
+import { describe, expect, it } from "vitest";
+import { startRun, type RunEvent, type RunHandle } from "../../sandbox/index";
 import { loadLesson } from "../../lib/lessons";
-import { collect, engine, logText } from "./helpers";
+import { collect, engine, logText, sandboxHooks } from "./helpers";
 
 const SLUG = "configuration";
 const CONFIG = "services/config-service/config.yaml";
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true });
 
 async function greeting(run: RunHandle): Promise<{ message: string; config_version: number }> {
   const res = await run.request({ service: "config-service", method: "GET", path: "/hello" });

@@ -1,21 +1,11 @@
 // More learners than the engine runs at once: the rest wait in a queue with a visible position, holding nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../../sandbox/index";
-import { collect, leftovers, waitFor } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { startRun } from "../../sandbox/index";
+import { collect, leftovers, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "monolith-vs-microservices";
 const LIMITS = { runsTotal: 2 };
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true });
 
 describe("the queue of runs", () => {
   it("admits the first runs, queues the next with its position, and lets it in when a run ends", async () => {

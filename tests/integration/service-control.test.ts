@@ -1,20 +1,10 @@
 // Stopping and restarting one service from the page, against the real engine (lesson 16.4.1).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../../sandbox/index";
-import { collect, engine, leftovers, logText, waitFor } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { startRun } from "../../sandbox/index";
+import { collect, engine, leftovers, logText, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "http-communication";
-const started: RunHandle[] = [];
-
-beforeAll(async () => {
-  await reapOrphans();
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
+const started = sandboxHooks({ reap: true });
 
 async function serviceContainers(runId: string, service: string): Promise<number> {
   const list = await engine.listContainers({

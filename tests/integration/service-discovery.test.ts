@@ -1,26 +1,17 @@
 // Lesson 16.3 against a real Consul agent in the sandbox: instances register and pass, an unhealthy one turns
 // critical and drops out of discovery, and a stopped one deregisters itself (long before Consul's 1 m reaper).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImage, startRun, stopAllRuns, type RunHandle } from "../../sandbox/index";
-import { collect, engine, leftovers, logText } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { startRun, type RunHandle } from "../../sandbox/index";
+import { collect, engine, leftovers, logText, sandboxHooks } from "./helpers";
 
 const SLUG = "service-discovery";
-const started: RunHandle[] = [];
+const started = sandboxHooks();
 
 /** One entry of Consul's /v1/health/service/<name>, as much of it as the test reads. */
 interface HealthEntry {
   Service: { ID: string; Service: string; Address: string; Port: number };
   Checks: { CheckID: string; ServiceID: string; Status: string }[];
 }
-
-beforeAll(async () => {
-  await ensureImage((line) => console.log(`[image] ${line}`));
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((r) => r.stop()));
-  await stopAllRuns();
-});
 
 async function greeterHealth(run: RunHandle, passingOnly = false): Promise<HealthEntry[]> {
   const res = await run.request({
