@@ -4,22 +4,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3402);
 const BASE = `http://127.0.0.1:${PORT}`;
 /** A checkout of lesson 16.6 leaves five spans (two batches: frontend's and backend's). */
 const CHECKOUT_SPANS = 5;
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export interface SpanToScreen {
   samples: number[];
@@ -58,7 +49,7 @@ async function startServer(): Promise<{ child: ChildProcess; log: () => string }
  */
 export async function spanToScreen(reps = Number(process.env.BENCH_REPS ?? 5)): Promise<SpanToScreen> {
   const server = await startServer();
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // tsx (esbuild, keepNames) wraps the named functions inside page.evaluate's callback in a `__name` helper that

@@ -4,7 +4,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium";
 import { editsKey } from "../lib/client-storage";
 import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
 import { packFiles } from "../sandbox/files";
@@ -150,10 +150,7 @@ async function browserLogRates(files: Record<string, string>): Promise<number[]>
   const edited = files[EDITED_FILE].replace("func main() {\n", `func main() {\n${FLOOD_CODE}`);
   if (edited === files[EDITED_FILE]) throw new Error(`${EDITED_FILE} has no "func main() {" line`);
   const server = await startServer();
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launchChromium();
   const rates: number[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -1,26 +1,24 @@
 // The learner's core loop in real Chromium against the production server and the real Docker Engine:
 // read → Run → logs → request → edit → Run → compiler error as a marker → reload keeps edits → Reset → Stop.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import {
-  CHROMIUM_ARGS,
-  SHOTS,
   type Server,
-  buildIfNeeded,
   replaceInEditor,
   runContainers,
   startServer,
   stopServer,
   terminalText,
-  waitForOutput,
   waitForTerminal,
   sendRequest,
   shot,
   chooseEnglish,
+  openPlayground,
+  closePlayground,
 } from "./harness";
+import { launchChromium } from "../../scripts/chromium";
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -94,20 +92,10 @@ describe("core loop in Chromium", () => {
   let runId = "";
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    // A changed lesson changes the sandbox image: let the server finish (re)building it before timing any Run.
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }));
 
   it("opens the lesson: Chinese first, English on a click, Monaco with Go highlighting and a running worker", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
@@ -492,7 +480,7 @@ describe("without a Docker Engine", () => {
 
   beforeAll(async () => {
     server = await startServer(PORT + 1, { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,21 +1,10 @@
 // The gRPC tab of the request panel in real Chromium: Run lesson 16.4.2, pick user-service and a method that
 // reflection listed, call it with the prefilled JSON, and read the user (and a NOT_FOUND) in the answer.
 
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROGRESS_KEY } from "../../lib/client-progress";
-import { chromium, type Browser, type Page } from "playwright-core";
-import {
-  CHROMIUM_ARGS,
-  SHOTS,
-  type Server,
-  buildIfNeeded,
-  startServer,
-  stopServer,
-  waitForOutput,
-  shot,
-  chooseEnglish,
-} from "./harness";
+import { type Browser, type Page } from "playwright-core";
+import { type Server, shot, chooseEnglish, openPlayground, closePlayground } from "./harness";
 
 const PORT = Number(process.env.E2E_GRPC_PORT ?? 3501);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -62,21 +51,10 @@ describe("gRPC panel in Chromium", () => {
   let page: Page;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT));
   });
 
-  afterAll(async () => {
-    // The page as the last test left it: what a failure looked like.
-    if (page) await shot(page, "grpc-last.png").catch(() => {});
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }, "grpc-last.png"));
 
   it("Run, pick user-service and GetUser (listed by reflection), call it and see the user", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);

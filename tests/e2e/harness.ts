@@ -1,22 +1,13 @@
-// Shared by the end-to-end tests: the production server under test, Chromium's flags and a few page helpers.
+// Shared by the end-to-end tests: the production server under test, the browser and page they open, and page helpers.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium";
 import { expect } from "vitest";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SHOTS = path.join(ROOT, "test-results");
-
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 function newestSourceMtime(): number {
   let newest = 0;
@@ -176,4 +167,35 @@ export async function chooseEnglish(page: Page): Promise<void> {
       { timeout: 30_000, interval: 200 },
     )
     .toBe("true");
+}
+
+export interface Playground {
+  server: Server;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * What every e2e file starts with: the production build, the server on `port` once its sandbox image is ready (a
+ * changed lesson rebuilds it: no Run is timed before), Chromium, and one dark page whose errors are logged.
+ */
+export async function openPlayground(
+  port: number,
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<Playground> {
+  mkdirSync(SHOTS, { recursive: true });
+  buildIfNeeded();
+  const server = await startServer(port);
+  await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport, colorScheme: "dark" });
+  page.on("pageerror", (err) => console.error("[page error]", err.message));
+  return { server, browser, page };
+}
+
+/** Closes what openPlayground opened; with `lastShot`, first a screenshot of the page as the last test left it. */
+export async function closePlayground(p: Partial<Playground>, lastShot?: string): Promise<void> {
+  if (lastShot && p.page) await shot(p.page, lastShot).catch(() => {});
+  await p.browser?.close();
+  await stopServer(p.server);
 }

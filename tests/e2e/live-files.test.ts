@@ -1,23 +1,18 @@
 // Live files in real Chromium against the production server and the real Docker Engine: lesson 16.5 runs, the
 // learner edits config.yaml, presses Ctrl+S, and the running config-service reloads it without a restart.
 
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import {
-  CHROMIUM_ARGS,
-  SHOTS,
   type Server,
-  buildIfNeeded,
   replaceInEditor,
   runContainers,
-  startServer,
-  stopServer,
-  waitForOutput,
   waitForTerminal,
   sendRequest,
   shot,
   chooseEnglish,
+  openPlayground,
+  closePlayground,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_LIVE_PORT ?? 3601);
@@ -55,19 +50,10 @@ describe("live files in Chromium", () => {
   let containers: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }));
 
   it("runs the configuration lesson", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);

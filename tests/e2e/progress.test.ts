@@ -1,20 +1,10 @@
 // The learner's checklist in real Chromium: Run lesson 16.1, send a suggested request, and find both on the
 // summary lesson's "Your progress" list (and a ✓ in the sidebar), still there after a reload, in both themes.
 
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import {
-  CHROMIUM_ARGS,
-  SHOTS,
-  type Server,
-  buildIfNeeded,
-  startServer,
-  stopServer,
-  waitForOutput,
-  chooseEnglish,
-} from "./harness";
+import { type Browser, type Page } from "playwright-core";
+import { SHOTS, type Server, chooseEnglish, openPlayground, closePlayground } from "./harness";
 
 const PORT = Number(process.env.E2E_PROGRESS_PORT ?? 3701);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -69,20 +59,10 @@ describe("progress checklist in Chromium", () => {
   let page: Page;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT, { width: 1280, height: 900 }));
   });
 
-  afterAll(async () => {
-    if (page) await shot(page, "progress-last.png").catch(() => {});
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }, "progress-last.png"));
 
   it("starts empty: nothing checked on the summary before any run", async () => {
     await page.goto(`${BASE}/lessons/summary`);

@@ -1,22 +1,17 @@
 // Stopping and restarting one service from its terminal pane, in real Chromium against the real engine: lesson
 // 16.4.1 runs, the learner stops user-service, sees client-service answer an error of its own, and restarts it.
 
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import {
-  CHROMIUM_ARGS,
-  SHOTS,
   type Server,
-  buildIfNeeded,
   runContainers,
   sendRequest,
   shot,
-  startServer,
-  stopServer,
-  waitForOutput,
   waitForTerminal,
   chooseEnglish,
+  openPlayground,
+  closePlayground,
 } from "./harness";
 
 const PORT = Number(process.env.E2E_SERVICE_CONTROL_PORT ?? 3801);
@@ -35,19 +30,10 @@ describe("one service stopped and restarted from the page", () => {
   let runId = "";
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }));
 
   it("runs the HTTP lesson; the controls follow the pane on show", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);

@@ -2,22 +2,18 @@
 // from the request panel starts a trace, its spans arrive as a waterfall with a lane per service, and the service
 // map draws the call frontend → backend.
 
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import {
-  CHROMIUM_ARGS,
   SHOTS,
   type Server,
-  buildIfNeeded,
-  startServer,
-  stopServer,
-  waitForOutput,
   waitForTerminal,
   sendRequest,
   shot,
   chooseEnglish,
+  openPlayground,
+  closePlayground,
 } from "./harness";
 
 // Not core-loop's port: both files can run at once.
@@ -55,19 +51,10 @@ describe("traces in Chromium", () => {
   let first = "";
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildIfNeeded();
-    server = await startServer(PORT);
-    await waitForOutput(server, /sandbox image \S+ ready/, 600_000);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
-    page.on("pageerror", (err) => console.error("[page error]", err.message));
+    ({ server, browser, page } = await openPlayground(PORT, { width: 1440, height: 900 }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopServer(server);
-  });
+  afterAll(() => closePlayground({ server, browser, page }));
 
   it("runs lesson 16.6: collector, backend and frontend start", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
