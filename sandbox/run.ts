@@ -689,7 +689,7 @@ export class Run implements RunHandle {
   async request(spec: HttpRequestSpec): Promise<HttpResponseSummary> {
     const rt = this.runtimes.get(spec.service);
     if (!rt) throw new SandboxError("BAD_REQUEST", `This lesson has no service "${spec.service}".`);
-    if (rt.stoppedFromPage && (rt.machine.stage === "stopped" || rt.restarting) && !this.stopping) {
+    if (rt.stoppedFromPage && rt.machine.stage === "stopped" && !rt.restarting && !this.stopping) {
       throw new SandboxError(
         "SERVICE_NOT_RUNNING",
         `${spec.service} is stopped: you stopped it from its log pane.`,
