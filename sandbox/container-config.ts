@@ -1,6 +1,7 @@
 // The host side of every sandbox container (a service's or a pod's): the limits and isolation that DESIGN.md asks
 // for, in one place, so a service and a Kubernetes pod can never be sandboxed differently.
 import type Docker from "dockerode";
+import { hostHasIpv6 } from "./network";
 
 /**
  * resolv.conf options of every sandbox container. The engine's embedded DNS answers the run's service names at
@@ -9,6 +10,14 @@ import type Docker from "dockerode";
  * flight, so a request sent while a service was stopped also stalled the calls made after its restart.
  */
 const SANDBOX_DNS_OPTIONS = ["timeout:1", "attempts:1"];
+
+/**
+ * No IPv6 inside a sandbox: run networks are IPv4 only, and the engine already turns it off there; saying so
+ * ourselves keeps a link-local route to the host closed whatever a future engine defaults to.
+ */
+const NO_IPV6_SYSCTLS: Record<string, string> = hostHasIpv6()
+  ? { "net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1" }
+  : {};
 
 export interface SandboxContainer {
   /** The run's network. */
@@ -37,5 +46,6 @@ export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
     // Output is streamed and capped by the engine's reader; the engine's own log file would grow without bound.
     LogConfig: { Type: "none", Config: {} },
     DnsOptions: SANDBOX_DNS_OPTIONS,
+    Sysctls: NO_IPV6_SYSCTLS,
   };
 }

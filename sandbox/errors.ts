@@ -11,6 +11,8 @@ export type SandboxErrorCode =
   | "SERVICE_NOT_RUNNING"
   /** A gRPC service without server reflection: the request panel cannot learn its methods. */
   | "GRPC_REFLECTION_OFF"
+  /** The host firewall rules that isolate a run's network could not be installed or verified. */
+  | "ISOLATION_FAILED"
   | "BAD_REQUEST";
 
 export class SandboxError extends Error {

@@ -279,13 +279,8 @@ export class Run implements RunHandle {
       const d = await docker();
       const labels = runLabels(this.id, this.lesson.slug, this.owner);
       this.network = await createRunNetwork(this.id, labels);
-      try {
-        await addIsolation(this.network.bridge);
-      } catch (err) {
-        this.system(
-          `warning: the host firewall rules for this run could not be set (${(err as Error).message.trim()})`,
-        );
-      }
+      // Fails closed: no learner container is created on a network whose isolation is not in place.
+      await addIsolation(this.network.bridge);
       // A service built from a Dockerfile gets its container once its image exists (at Run, from the files).
       const tmpfs = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
       await Promise.all(
