@@ -17,6 +17,7 @@ import {
   grpcTarget,
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
+import { eventLoopStatsRoute } from "./lib/server-event-loop.ts";
 import {
   IMAGE_PROGRESS_BACKLOG,
   MAX_MESSAGE_BYTES,
@@ -184,7 +185,9 @@ function sameOrigin(req: IncomingMessage): boolean {
 const app = next({ dev, hostname, port });
 await app.prepare();
 const handler = app.getRequestHandler();
-const httpServer = createServer((req, res) => void handler(req, res));
+// PLAYGROUND_EVENT_LOOP_STATS=1 only: the event loop's delay on a loopback-only debug route (hostile tests read it).
+const eventLoopStats = eventLoopStatsRoute();
+const httpServer = createServer((req, res) => void (eventLoopStats?.(req, res) || handler(req, res)));
 
 const io: PlaygroundServer = new Server(httpServer, {
   maxHttpBufferSize: MAX_MESSAGE_BYTES,
