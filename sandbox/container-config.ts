@@ -1,6 +1,7 @@
 // The host side of every sandbox container (a service's or a pod's): the limits and isolation that DESIGN.md asks
 // for, in one place, so a service and a Kubernetes pod can never be sandboxed differently.
 import type Docker from "dockerode";
+import { MAX_OPEN_FILES } from "./limits";
 import { hostHasIpv6 } from "./network";
 
 /**
@@ -43,6 +44,7 @@ export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
     MemorySwap: c.memoryBytes,
     NanoCpus: Math.round(c.cpus * 1e9),
     PidsLimit: c.pids,
+    Ulimits: [{ Name: "nofile", Soft: MAX_OPEN_FILES, Hard: MAX_OPEN_FILES }],
     // Output is streamed and capped by the engine's reader; the engine's own log file would grow without bound.
     LogConfig: { Type: "none", Config: {} },
     DnsOptions: SANDBOX_DNS_OPTIONS,

@@ -38,3 +38,8 @@ export const MAX_FILES = 50;
 export const MAX_RESPONSE_BODY_BYTES = 256 * 1024;
 /** Spans a run keeps for replay to a reloaded page (and a page keeps to draw); past it the oldest are dropped. */
 export const MAX_SPANS_PER_RUN = 5000;
+/**
+ * Open files per process in a sandbox container (soft = hard, so a program cannot raise it). The go tool and every
+ * lesson service need far fewer; with the pids limit it bounds the kernel memory one container can pin in open files.
+ */
+export const MAX_OPEN_FILES = 1024;
