@@ -4,6 +4,7 @@ import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, realpath, rm, writeFile, copyFile, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { baseImages, ensureBaseImages, type BaseImage } from "./base-images";
@@ -16,7 +17,14 @@ const run = promisify(execFile);
 
 export const IMAGE_REPO = "go-microservices-playground/sandbox";
 const IMAGE_SOURCES = path.resolve(import.meta.dirname, "image");
-const CACHE_ROOT = path.resolve(process.env.PLAYGROUND_CACHE_DIR ?? path.join(process.cwd(), ".cache"));
+/**
+ * Downloads and compiled tools (the Consul agent takes minutes) are kept per machine, not per checkout: a fresh
+ * clone of the project (CI's, or a second working copy) reuses them instead of compiling them again.
+ */
+const CACHE_ROOT = path.resolve(
+  process.env.PLAYGROUND_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "go-microservices-playground"),
+);
 /** Busybox must be the static build (Debian package busybox-static): the image has no libc. */
 const BUSYBOX = process.env.PLAYGROUND_BUSYBOX ?? "/bin/busybox";
 
@@ -170,7 +178,7 @@ async function sharedLibraries(binary: string): Promise<string[]> {
   return [...stdout.matchAll(/(\/\S+\.so[.\d]*)/g)].map((m) => m[1]);
 }
 
-/** Builds or copies the image's tools into rootfs/usr/local/bin (go ones cached in .cache/tools by version). */
+/** Builds or copies the image's tools into rootfs/usr/local/bin (go ones cached under CACHE_ROOT/tools by version). */
 async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line: string) => void): Promise<void> {
   const bin = path.join(rootfs, "usr/local/bin");
   await mkdir(bin, { recursive: true });
