@@ -1,5 +1,6 @@
 // The one Node process: Next.js pages and socket.io on the same port, wired to the sandbox engine.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import next from "next";
 import { Server, type Socket } from "socket.io";
 import type { z } from "zod";
@@ -18,6 +19,16 @@ import {
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
 import { eventLoopStatsRoute } from "./lib/server-event-loop.ts";
+import {
+  HARDENING_HEADERS,
+  checkRequest,
+  contentSecurityPolicy,
+  hostPolicy,
+  newNonce,
+  scriptHash,
+  type GuardVerdict,
+} from "./lib/server-http-guard.ts";
+import { PREFS_BOOT_SCRIPT } from "./lib/prefs.ts";
 import {
   IMAGE_PROGRESS_BACKLOG,
   MAX_MESSAGE_BYTES,
@@ -50,6 +61,15 @@ const hostname = process.env.HOST ?? "127.0.0.1";
 /** While the engine is unreachable, how often to look again (so starting dockerd later needs no restart). */
 const ENGINE_RECHECK_MS = 15_000;
 const IMAGE_PROGRESS_FLUSH_MS = 100;
+/** Names this server answers to; anything else (a DNS-rebinding page's own name) is refused before Next sees it. */
+const hosts = hostPolicy({
+  port,
+  listenHost: hostname,
+  allowed: process.env.PLAYGROUND_ALLOWED_HOSTS,
+  publicUrl: process.env.PLAYGROUND_PUBLIC_URL,
+});
+/** The theme boot script is the one inline script of our own: allowed by its hash, not by 'unsafe-inline'. */
+const INLINE_SCRIPT_HASHES = [scriptHash(PREFS_BOOT_SCRIPT)];
 
 const log = (line: string) => console.log(`[playground] ${line}`);
 
@@ -169,15 +189,43 @@ function handle<S extends z.ZodType, R>(
   });
 }
 
-/** Browsers send Origin: a page of another site must not drive this playground through the learner's browser. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
+// --- who may talk to the server, and the headers of every answer ---
+
+function refuse(res: ServerResponse, verdict: Extract<GuardVerdict, { ok: false }>): void {
+  res.writeHead(verdict.status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": "no-store",
+    ...HARDENING_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  });
+  res.end(`${verdict.message}\n`);
+}
+
+/** Every HTTP request, socket.io's polling included: Host and Origin on the list, then the security headers. */
+function guardRequest(req: IncomingMessage, res: ServerResponse): boolean {
+  const verdict = checkRequest(hosts, req.headers);
+  if (!verdict.ok) {
+    refuse(res, verdict);
     return false;
   }
+  const nonce = newNonce();
+  const csp = contentSecurityPolicy({ nonce, inlineHashes: INLINE_SCRIPT_HASHES, dev });
+  for (const [name, value] of Object.entries(HARDENING_HEADERS)) res.setHeader(name, value);
+  res.setHeader("Content-Security-Policy", csp);
+  // Next takes the nonce for its own inline scripts from the request's CSP header (as a middleware would set it).
+  req.headers["content-security-policy"] = csp;
+  return true;
+}
+
+/** Websocket upgrades (socket.io, Next's dev reload): the same checks, answered on the raw socket. */
+function guardUpgrade(req: IncomingMessage, socket: Duplex): boolean {
+  const verdict = checkRequest(hosts, req.headers);
+  if (verdict.ok) return true;
+  const reason = verdict.status === 421 ? "Misdirected Request" : "Forbidden";
+  socket.end(
+    `HTTP/1.1 ${verdict.status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${verdict.message}\n`,
+  );
+  return false;
 }
 
 // --- the server ---
@@ -189,9 +237,19 @@ const handler = app.getRequestHandler();
 const eventLoopStats = eventLoopStatsRoute();
 const httpServer = createServer((req, res) => void (eventLoopStats?.(req, res) || handler(req, res)));
 
+// The guard runs before any listener: socket.io (attached below) takes its requests ahead of Next's handler, and Next
+// in dev adds upgrade listeners of its own later, so guarding at emit is the one place that sees everything.
+const emit = httpServer.emit.bind(httpServer) as (event: string, ...args: unknown[]) => boolean;
+httpServer.emit = ((event: string, ...args: unknown[]) => {
+  if (event === "request" && !guardRequest(args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
+  if (event === "upgrade" && !guardUpgrade(args[0] as IncomingMessage, args[1] as Duplex)) return true;
+  return emit(event, ...args);
+}) as typeof httpServer.emit;
+
 const io: PlaygroundServer = new Server(httpServer, {
   maxHttpBufferSize: MAX_MESSAGE_BYTES,
-  allowRequest: (req, callback) => callback(null, sameOrigin(req)),
+  // Checked at emit already; again here so socket.io never depends on the order of listeners.
+  allowRequest: (req, callback) => callback(null, checkRequest(hosts, req.headers).ok),
   serveClient: false,
 });
 
@@ -276,6 +334,7 @@ io.on("connection", (rawSocket) => {
 
 httpServer.listen(port, hostname, () => {
   log(`${dev ? "development" : "production"} server on http://${hostname}:${port}`);
+  log(`answers to ${hosts.hosts.map((h) => (h.port ? `${h.name}:${h.port}` : h.name)).join(", ")}`);
   void bringUpEngine();
 });
 
