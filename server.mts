@@ -28,6 +28,7 @@ import {
   scriptHash,
   type GuardVerdict,
 } from "./lib/server-http-guard.ts";
+import { EVENT_WEIGHTS, EventLimiter, rateLimited, tooManyInFlight } from "./lib/server-rate-limit.ts";
 import { PREFS_BOOT_SCRIPT } from "./lib/prefs.ts";
 import {
   IMAGE_PROGRESS_BACKLOG,
@@ -168,23 +169,35 @@ function asProtocolError(err: unknown): ProtocolError {
   };
 }
 
-/** Registers a handler that validates its payload and always answers through the ack. */
+const limiter = new EventLimiter();
+
+/**
+ * Registers a handler that validates its payload and always answers through the ack. Rate limits come first (a
+ * refused event costs no parsing); a call into the run also holds one of the client's few in-flight places.
+ */
 function handle<S extends z.ZodType, R>(
   socket: PlaygroundSocket,
   event: keyof ClientToServerEvents,
   schema: S,
   work: (payload: z.infer<S>) => Promise<R>,
 ): void {
+  const clientId = socket.data.clientId;
   (socket as unknown as Socket).on(event, async (payload: unknown, ack: unknown) => {
     if (typeof ack !== "function") return;
+    const admission = limiter.admit(clientId, socket.id, event);
+    if (!admission.ok) return ack({ error: rateLimited(event, admission) });
     const parsed = schema.safeParse(payload);
     if (!parsed.success) return ack({ error: describeInvalid(parsed.error) });
+    const release = EVENT_WEIGHTS[event] === "call" ? limiter.begin(clientId) : () => {};
+    if (!release) return ack({ error: tooManyInFlight(event) });
     try {
       ack(await work(parsed.data));
     } catch (err) {
       const error = asProtocolError(err);
       if (error.code === "ENGINE_UNREACHABLE") void refreshEngine();
       ack({ error });
+    } finally {
+      release();
     }
   });
 }
@@ -307,8 +320,9 @@ io.on("connection", (rawSocket) => {
     results: await sessions.updateFiles(clientId, payload),
   }));
 
-  // Flow control: no answer, and a malformed ack is ignored (it can only slow this tab's own output).
+  // Flow control: no answer, and a malformed or over-budget ack is ignored (it can only slow this tab's own output).
   socket.on("run:ack", (payload) => {
+    if (!limiter.admit(clientId, socket.id, "run:ack").ok) return;
     const parsed = ackPayload.safeParse(payload);
     if (parsed.success) sessions.ack(clientId, socket.id, parsed.data.runId, parsed.data.bytes);
   });
@@ -329,7 +343,10 @@ io.on("connection", (rawSocket) => {
     },
   );
 
-  socket.on("disconnect", () => sessions.disconnect(clientId, socket.id));
+  socket.on("disconnect", () => {
+    limiter.forgetSocket(socket.id);
+    sessions.disconnect(clientId, socket.id);
+  });
 });
 
 httpServer.listen(port, hostname, () => {

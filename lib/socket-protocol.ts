@@ -118,8 +118,8 @@ export type RequestPayload = z.infer<typeof requestPayload>;
 export type GrpcDescribePayload = z.infer<typeof grpcDescribePayload>;
 export type GrpcCallPayload = z.infer<typeof grpcCallPayload>;
 
-/** Codes of the engine plus the few the socket layer adds. */
-export type ProtocolErrorCode = SandboxErrorCode | "NO_RUN" | "IMAGE_BUILD_FAILED" | "INTERNAL";
+/** Codes of the engine plus the few the socket layer adds (RATE_LIMITED: too many events, or calls in flight). */
+export type ProtocolErrorCode = SandboxErrorCode | "NO_RUN" | "IMAGE_BUILD_FAILED" | "INTERNAL" | "RATE_LIMITED";
 
 export interface ProtocolError {
   code: ProtocolErrorCode;
