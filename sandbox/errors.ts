@@ -8,6 +8,8 @@ export type SandboxErrorCode =
   | "ENGINE_UNREACHABLE"
   | "IMAGE_MISSING"
   | "TOO_MANY_RUNS"
+  /** Every run slot is taken and the waiting line is full too. */
+  | "QUEUE_FULL"
   | "SERVICE_NOT_RUNNING"
   /** A gRPC service without server reflection: the request panel cannot learn its methods. */
   | "GRPC_REFLECTION_OFF"
@@ -29,6 +31,14 @@ export class SandboxError extends Error {
   toJSON(): { code: SandboxErrorCode; message: string; hint?: string } {
     return { code: this.code, message: this.message, hint: this.hint };
   }
+}
+
+export function queueFullError(running: number, waiting: number): SandboxError {
+  return new SandboxError(
+    "QUEUE_FULL",
+    `The playground is full: ${running} runs are running and ${waiting} are waiting, as many as it takes.`,
+    "Press Run again in a few minutes, when some learners have finished; your edits are kept.",
+  );
 }
 
 export const ENGINE_FIX_HINT =

@@ -17,6 +17,8 @@ export interface Limits {
   /** Concurrent runs per client and in total; more wait in a queue with a visible position. */
   runsPerClient: number;
   runsTotal: number;
+  /** Runs waiting past runsTotal: each holds its files (up to 50 × 256 KiB) in memory; past it Run is refused. */
+  runsQueued: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -29,6 +31,8 @@ export const DEFAULT_LIMITS: Limits = {
   startTimeoutMs: 120 * 1000,
   runsPerClient: 1,
   runsTotal: 6,
+  // A class of 30 on one machine: 6 run, 24 wait (at most ~300 MiB of files held, usually a few KiB each).
+  runsQueued: 24,
 };
 
 /** Upload limits for the files of one run (checked before anything reaches Docker). */

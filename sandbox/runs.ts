@@ -1,7 +1,7 @@
 // The runs of this server process: start (with a per-client limit and a global queue), look up, list.
 import { randomBytes } from "node:crypto";
 import { docker } from "./docker";
-import { SandboxError } from "./errors";
+import { SandboxError, queueFullError } from "./errors";
 import { validateFiles } from "./files";
 import { ensureImage } from "./image";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
@@ -29,6 +29,14 @@ function admitWaiting(): void {
   // Each run carries the limits it was started with (a test may lower them), the first in line decides.
   while (waiting.length > 0 && activeCount() < waiting[0].run.limits.runsTotal) waiting.shift()!.admit();
   announceQueue();
+}
+
+/**
+ * Whether a new run may join: it runs at once below runsTotal, waits below runsQueued more, and is refused past that.
+ * Counts leave out the owner's own runs that this start replaces (they are on their way out).
+ */
+export function queueRefusal(running: number, waiting: number, limits: Limits): SandboxError | undefined {
+  return running >= limits.runsTotal && waiting >= limits.runsQueued ? queueFullError(running, waiting) : undefined;
 }
 
 export interface StartOptions {
@@ -62,6 +70,10 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
   // new run's start, which is most of the edit → answer time otherwise.
   const mine = [...runs.values()].filter((r) => r.owner === opts.owner && !r.ended);
   const excess = mine.slice(0, Math.max(0, mine.length - limits.runsPerClient + 1));
+  const othersWaiting = waiting.filter((w) => !excess.includes(w.run)).length;
+  const othersRunning = activeCount() - excess.filter((r) => !waiting.some((w) => w.run === r)).length;
+  const refusal = queueRefusal(othersRunning, othersWaiting, limits);
+  if (refusal) throw refusal;
   for (const r of excess) {
     r.replaced = true;
     void r.stop("stopped");
