@@ -13,6 +13,8 @@ export type SandboxErrorCode =
   | "SERVICE_NOT_RUNNING"
   /** A gRPC service without server reflection: the request panel cannot learn its methods. */
   | "GRPC_REFLECTION_OFF"
+  /** A service's reflection sent more than the panel reads (files, bytes, import depth, services, fields). */
+  | "GRPC_REFLECTION_LIMIT"
   /** The host firewall rules that isolate a run's network could not be installed or verified. */
   | "ISOLATION_FAILED"
   | "BAD_REQUEST";
@@ -38,6 +40,15 @@ export function queueFullError(running: number, waiting: number): SandboxError {
     "QUEUE_FULL",
     `The playground is full: ${running} runs are running and ${waiting} are waiting, as many as it takes.`,
     "Press Run again in a few minutes, when some learners have finished; your edits are kept.",
+  );
+}
+
+/** `what` the service sent, past `limit`, the most the panel reads from one service. */
+export function grpcReflectionLimitError(service: string, what: string, limit: string): SandboxError {
+  return new SandboxError(
+    "GRPC_REFLECTION_LIMIT",
+    `${service}'s reflection sent ${what}; the request panel reads at most ${limit} from one service.`,
+    "Register fewer services or smaller .proto files in this server, or call it with a client of your own.",
   );
 }
 

@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import descriptorExt, { type IFileDescriptorProto } from "protobufjs/ext/descriptor/index.js";
-import { SandboxError } from "./errors";
+import { SandboxError, grpcReflectionLimitError } from "./errors";
 import type { ServiceState } from "./types";
 import {
   WELL_KNOWN_JSON_SAMPLES,
@@ -25,6 +25,18 @@ export const MAX_CALL_TIMEOUT_MS = 30_000;
 const MAX_JSON_DEPTH = 32;
 /** Nested message shapes sent to the page stop here; the template then has {} for the deeper ones. */
 const MAX_SHAPE_DEPTH = 6;
+/**
+ * What the server's reflection may hand us, since a learner writes the server: the sample services need 2–5 files of
+ * a few KiB, well-known types and all. Without bounds a server could send endless files or imports that never end.
+ */
+export const MAX_REFLECTION_FILES = 128;
+export const MAX_REFLECTION_BYTES = 4 * 1024 * 1024;
+/** Imports followed from a service's file: real APIs import a handful of levels deep. */
+export const MAX_REFLECTION_DEPTH = 16;
+export const MAX_REFLECTION_SERVICES = 64;
+/** Fields and methods in one description: past the first number nested messages are not expanded, past the second it is refused (their product could be huge). */
+export const MAX_SHAPE_NODES = 2_000;
+export const MAX_SHAPE_NODES_HARD = 20_000;
 
 // --- the reflection protocol (grpc/reflection/v1/reflection.proto; v1alpha has the same messages) ---
 
@@ -60,9 +72,9 @@ const reflectionRoot = protobuf.Root.fromJSON({
 const ReflectionRequest = reflectionRoot.lookupType("reflection.ServerReflectionRequest");
 const ReflectionResponse = reflectionRoot.lookupType("reflection.ServerReflectionResponse");
 
-type ReflectionQuery = { fileByFilename: string } | { fileContainingSymbol: string } | { listServices: string };
+export type ReflectionQuery = { fileByFilename: string } | { fileContainingSymbol: string } | { listServices: string };
 
-interface ReflectionAnswer {
+export interface ReflectionAnswer {
   fileDescriptorResponse?: { fileDescriptorProto: Uint8Array[] };
   listServicesResponse?: { service: { name: string }[] };
   errorResponse?: { errorCode: number; errorMessage: string };
@@ -129,26 +141,32 @@ function reflectionFailure(target: string, service: string, err: unknown): Sandb
   return new SandboxError("BAD_REQUEST", `${service}'s reflection failed: ${String(err)}`);
 }
 
+/** Asks one reflection question in a protocol version (the real one opens a stream; tests answer from a table). */
+export type ReflectionAsk = (version: ReflectionVersion, query: ReflectionQuery) => Promise<ReflectionAnswer>;
+
 /** The descriptors a reflection service hands out, decoded, and the protocol version that answered. */
-class Reflector {
+export class Reflector {
   version: ReflectionVersion = "v1";
   private readonly files = new Map<string, IFileDescriptorProto>();
+  /** Files whose imports have been followed. */
+  private readonly walked = new Set<string>();
+  private bytes = 0;
 
   constructor(
-    private readonly client: grpc.Client,
+    private readonly ask: ReflectionAsk,
     private readonly target: string,
     private readonly service: string,
   ) {}
 
   private async query(query: ReflectionQuery): Promise<ReflectionAnswer> {
     try {
-      return await ask(this.client, this.version, query);
+      return await this.ask(this.version, query);
     } catch (err) {
       // Older servers (grpc-go before 1.57, many others) only speak v1alpha.
       if (this.version === "v1" && isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
         this.version = "v1alpha";
         try {
-          return await ask(this.client, this.version, query);
+          return await this.ask(this.version, query);
         } catch (second) {
           throw reflectionFailure(this.target, this.service, second);
         }
@@ -160,24 +178,70 @@ class Reflector {
   async listServices(): Promise<string[]> {
     const answer = await this.query({ listServices: "" });
     if (answer.errorResponse) throw this.answerError(answer.errorResponse);
-    return (answer.listServicesResponse?.service ?? []).map((s) => s.name);
+    const names = (answer.listServicesResponse?.service ?? []).map((s) => s.name);
+    if (names.length > MAX_REFLECTION_SERVICES)
+      throw grpcReflectionLimitError(this.service, `${names.length} services`, `${MAX_REFLECTION_SERVICES} services`);
+    return names;
   }
 
-  /** Loads the file that defines a symbol and, transitively, every file it imports. */
+  /** Loads the file that defines a symbol and, breadth first, every file it imports (bounded in count, bytes and depth). */
   async loadSymbol(symbol: string): Promise<void> {
-    await this.take(await this.query({ fileContainingSymbol: symbol }), symbol);
+    const answer = await this.query({ fileContainingSymbol: symbol });
+    // The first descriptor is the file that defines the symbol; the others are imports the server thought we lack.
+    const [root] = this.take(answer, symbol);
+    if (!root) throw new SandboxError("BAD_REQUEST", `${this.service}'s reflection sent no file for ${symbol}.`);
+    const queue: { name: string; depth: number }[] = [{ name: root, depth: 0 }];
+    while (queue.length > 0) {
+      const { name, depth } = queue.shift()!;
+      if (this.walked.has(name)) continue;
+      this.walked.add(name);
+      for (const dep of (this.files.get(name)?.dependency as string[] | undefined) ?? []) {
+        if (this.walked.has(dep)) continue;
+        if (depth + 1 > MAX_REFLECTION_DEPTH)
+          throw grpcReflectionLimitError(
+            this.service,
+            `imports deeper than ${MAX_REFLECTION_DEPTH} levels (${name} imports ${dep})`,
+            `${MAX_REFLECTION_DEPTH} levels`,
+          );
+        if (!this.files.has(dep)) {
+          this.take(await this.query({ fileByFilename: dep }), dep);
+          // Asking again would get the same answer: a server that sends other files than the one asked is broken.
+          if (!this.files.has(dep))
+            throw new SandboxError(
+              "BAD_REQUEST",
+              `${this.service}'s reflection did not send ${dep}, which ${name} imports.`,
+            );
+        }
+        queue.push({ name: dep, depth: depth + 1 });
+      }
+    }
   }
 
-  private async take(answer: ReflectionAnswer, asked: string): Promise<void> {
+  /** Keeps the new files of an answer and returns the names of all it sent, in order. */
+  private take(answer: ReflectionAnswer, asked: string): string[] {
     if (answer.errorResponse) throw this.answerError(answer.errorResponse, asked);
+    const names: string[] = [];
     for (const bytes of answer.fileDescriptorResponse?.fileDescriptorProto ?? []) {
+      this.bytes += bytes.length;
+      if (this.bytes > MAX_REFLECTION_BYTES)
+        throw grpcReflectionLimitError(
+          this.service,
+          `more than ${MAX_REFLECTION_BYTES / 1024 / 1024} MiB of descriptors`,
+          `${MAX_REFLECTION_BYTES / 1024 / 1024} MiB`,
+        );
       const file = descriptorExt.FileDescriptorProto.decode(bytes) as unknown as IFileDescriptorProto;
-      if (file.name && !this.files.has(file.name)) this.files.set(file.name, file);
+      if (!file.name) continue;
+      names.push(file.name);
+      if (this.files.has(file.name)) continue;
+      if (this.files.size >= MAX_REFLECTION_FILES)
+        throw grpcReflectionLimitError(
+          this.service,
+          `more than ${MAX_REFLECTION_FILES} descriptor files`,
+          `${MAX_REFLECTION_FILES} files`,
+        );
+      this.files.set(file.name, file);
     }
-    // Servers send the dependencies they think the client lacks; ask for any that is still missing.
-    for (const file of [...this.files.values()])
-      for (const dep of (file.dependency as string[] | undefined) ?? [])
-        if (!this.files.has(dep)) await this.take(await this.query({ fileByFilename: dep }), dep);
+    return names;
   }
 
   private answerError(e: { errorCode: number; errorMessage: string }, asked?: string): SandboxError {
@@ -208,6 +272,10 @@ export function grpcTarget(services: ServiceState[], name: string): string {
   return `127.0.0.1:${s.hostPort}`;
 }
 
+function reflectorFor(client: grpc.Client, target: string, label: string): Reflector {
+  return new Reflector((version, query) => ask(client, version, query), target, label);
+}
+
 function withClient<T>(target: string, work: (client: grpc.Client) => Promise<T>): Promise<T> {
   // Plaintext: the run's services listen without TLS, reached only on 127.0.0.1.
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
@@ -233,7 +301,22 @@ function jsonNameOf(field: protobuf.Field): string {
   return protoJsonName(field.name);
 }
 
-function fieldShape(field: protobuf.Field, open: Set<string>, depth: number): GrpcFieldShape {
+/** Counts what a description lists, shared by all its methods. */
+export interface ShapeBudget {
+  nodes: number;
+}
+
+function spend(budget: ShapeBudget, n: number): void {
+  budget.nodes += n;
+  if (budget.nodes > MAX_SHAPE_NODES_HARD)
+    throw new SandboxError(
+      "GRPC_REFLECTION_LIMIT",
+      `The service's methods and messages have more than ${MAX_SHAPE_NODES_HARD} fields in all: too many to show.`,
+      "Call it with a client of your own, or describe fewer services in this server.",
+    );
+}
+
+function fieldShape(field: protobuf.Field, open: Set<string>, depth: number, budget: ShapeBudget): GrpcFieldShape {
   field.resolve();
   const base = {
     name: field.name,
@@ -249,27 +332,35 @@ function fieldShape(field: protobuf.Field, open: Set<string>, depth: number): Gr
   }
   if (rt instanceof protobuf.Type) {
     if (field.repeated && isMapEntry(rt)) {
-      const value = fieldShape(rt.fields.value, open, depth);
+      const value = fieldShape(rt.fields.value, open, depth, budget);
       return { ...base, repeated: false, kind: "map", type: fullName(rt), mapKey: rt.fields.key.type, mapValue: value };
     }
     const name = fullName(rt);
     if (name in WELL_KNOWN_JSON_SAMPLES) return { ...base, kind: "message", type: name };
-    if (open.has(name) || depth >= MAX_SHAPE_DEPTH) return { ...base, kind: "message", type: name, recursive: true };
-    return { ...base, kind: "message", type: name, message: messageShape(rt, open, depth + 1) };
+    if (open.has(name) || depth >= MAX_SHAPE_DEPTH || budget.nodes >= MAX_SHAPE_NODES)
+      return { ...base, kind: "message", type: name, recursive: true };
+    return { ...base, kind: "message", type: name, message: messageShape(rt, open, depth + 1, budget) };
   }
   return { ...base, kind: "scalar", type: field.type };
 }
 
-export function messageShape(type: protobuf.Type, open = new Set<string>(), depth = 0): GrpcMessageShape {
+export function messageShape(
+  type: protobuf.Type,
+  open = new Set<string>(),
+  depth = 0,
+  budget: ShapeBudget = { nodes: 0 },
+): GrpcMessageShape {
   const name = fullName(type);
   const inner = new Set(open).add(name);
-  return { type: name, fields: type.fieldsArray.map((f) => fieldShape(f, inner, depth)) };
+  spend(budget, type.fieldsArray.length);
+  return { type: name, fields: type.fieldsArray.map((f) => fieldShape(f, inner, depth, budget)) };
 }
 
-function serviceInfo(service: protobuf.Service): GrpcServiceInfo {
+function serviceInfo(service: protobuf.Service, budget: ShapeBudget): GrpcServiceInfo {
   return {
     name: fullName(service),
     methods: service.methodsArray.map((m) => {
+      spend(budget, 1);
       m.resolve();
       const req = m.resolvedRequestType!;
       return {
@@ -279,7 +370,7 @@ function serviceInfo(service: protobuf.Service): GrpcServiceInfo {
         responseType: fullName(m.resolvedResponseType!),
         clientStreaming: Boolean(m.requestStream),
         serverStreaming: Boolean(m.responseStream),
-        request: messageShape(req),
+        request: messageShape(req, undefined, undefined, budget),
       };
     }),
   };
@@ -289,11 +380,14 @@ function serviceInfo(service: protobuf.Service): GrpcServiceInfo {
 export function describeGrpc(target: string, label = target): Promise<GrpcDescription> {
   const started = performance.now();
   return withClient(target, async (client) => {
-    const reflector = new Reflector(client, target, label);
+    const reflector = reflectorFor(client, target, label);
     const names = await reflector.listServices();
     for (const name of names) await reflector.loadSymbol(name);
     const root = reflector.root();
-    const services = names.map((n) => serviceInfo(root.lookupService(n))).sort((a, b) => a.name.localeCompare(b.name));
+    const budget: ShapeBudget = { nodes: 0 };
+    const services = names
+      .map((n) => serviceInfo(root.lookupService(n), budget))
+      .sort((a, b) => a.name.localeCompare(b.name));
     return {
       target,
       reflection: reflector.version,
@@ -567,7 +661,7 @@ export async function callGrpc(target: string, spec: GrpcCallSpec, label = targe
   const json = parseRequestJson(spec.requestJson);
   const timeoutMs = Math.min(spec.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS);
   return withClient(target, async (client) => {
-    const reflector = new Reflector(client, target, label);
+    const reflector = reflectorFor(client, target, label);
     await reflector.loadSymbol(spec.service);
     const root = reflector.root();
     const service = root.lookup(spec.service);
