@@ -32,6 +32,7 @@ import {
 import { ServiceProxy, type Endpoint } from "./proxy";
 import {
   formatProblem,
+  portsToPublish,
   resolvePort,
   secretValues,
   validateManifests,
@@ -365,7 +366,12 @@ export class LocalRendition {
     const d = await docker();
     const network = this.host.networkName();
     if (!network) throw new Error("the run has no network");
-    const ports = (pod.spec.ports ?? []).map((p) => `${p.containerPort}/tcp`);
+    // Only the ports the playground itself uses (probes, Services): a manifest's other ports stay inside the run.
+    const targets = this.services.flatMap((s) => {
+      const t = s.targetPorts.get(pod.deployment);
+      return t === undefined ? [] : [t];
+    });
+    const ports = portsToPublish(pod.spec, targets).map((p) => `${p}/tcp`);
     const tag = `playground-build/${this.host.lessonSlug}-${pod.image.replace(/[^a-z0-9]+/g, "-")}:${this.host.runId}`;
     pod.container = await d.createContainer({
       name: `playground-${this.host.runId}-${pod.name}`,

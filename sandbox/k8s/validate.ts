@@ -6,6 +6,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { MAX_PODS } from "./model";
 
 export type Severity = "error" | "warning";
 
@@ -89,6 +90,29 @@ export interface ValidationResult {
   problems: K8sProblem[];
 }
 
+/**
+ * Bounds on what one lesson's manifests may ask of a machine every learner shares (each port is published, each
+ * replica is a container). Kubernetes itself allows far more; these are the playground's, said as editor markers.
+ */
+export const MANIFEST_LIMITS = {
+  /** Objects in all manifest files: a lesson has a handful. */
+  objects: 32,
+  /** Containers (and init containers) in one pod template. */
+  containersPerPod: 4,
+  /** containerPorts of one container: each one the rendition needs is published on 127.0.0.1. */
+  portsPerContainer: 16,
+  /** Ports of one Service. */
+  portsPerService: 16,
+  /** Environment variables of one container. */
+  envPerContainer: 100,
+  /** Keys of one Secret or ConfigMap. */
+  keysPerObject: 100,
+  /** Probe delays and periods, seconds: longer is surely a typo (and overflows a timer). */
+  probeSeconds: 3600,
+  /** Problems reported; past it one line says how many more there are. */
+  problems: 200,
+} as const;
+
 /** The kinds checked against their schema; anything else is reported as not understood here. */
 const SCHEMAS: Record<string, { apiVersion: string; validate: (v: Record<string, unknown>) => void }> = {
   Deployment: { apiVersion: "apps/v1", validate: (v) => new Deployment(v as never).validate() },
@@ -159,7 +183,15 @@ export function parseManifests(files: Record<string, string>): ValidationResult 
         }
         continue;
       }
-      const value = doc.toJS() as unknown;
+      let value: unknown;
+      try {
+        value = doc.toJS();
+      } catch (err) {
+        // The yaml library refuses alias bombs ("billion laughs") here rather than expanding them.
+        const pos = position(lines, doc.range[0]);
+        problems.push({ file, ...pos, severity: "error", message: `YAML: ${(err as Error).message}` });
+        continue;
+      }
       if (value == null) continue; // an empty document (a trailing ---)
       const obj = { file, kind: "", name: "", value: {} as Record<string, unknown>, doc, lines };
       if (typeof value !== "object" || Array.isArray(value)) {
@@ -244,6 +276,22 @@ export function resolvePort(port: number | string | undefined, ports: ContainerP
     return ports.find((p) => p.name === port)?.containerPort;
   }
   return undefined;
+}
+
+/**
+ * The containerPorts the local rendition publishes on 127.0.0.1: only those a probe checks or a Service sends to (the
+ * playground reaches nothing else), each once, never more than MANIFEST_LIMITS.portsPerContainer.
+ */
+export function portsToPublish(c: ContainerSpec, serviceTargets: Iterable<number>): number[] {
+  const declared = c.ports ?? [];
+  const wanted = new Set<number>();
+  for (const probe of PROBES) {
+    const p = c[probe];
+    const port = resolvePort(p?.httpGet?.port ?? p?.tcpSocket?.port, declared);
+    if (port !== undefined) wanted.add(port);
+  }
+  for (const t of serviceTargets) if (declared.some((p) => p.containerPort === t)) wanted.add(t);
+  return [...wanted].slice(0, MANIFEST_LIMITS.portsPerContainer);
 }
 
 /** "1.0", "sha256:…" pinned; "", "latest" not. */
@@ -518,6 +566,87 @@ const KNOWN_FIELDS: { where: string; path: (PathPart | "*")[]; kinds: string[]; 
   },
 ];
 
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asRecord = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** The playground's own bounds (MANIFEST_LIMITS): counts the schema allows but a shared machine cannot give. */
+function checkBounds(objects: K8sObject[], problems: K8sProblem[]): void {
+  const L = MANIFEST_LIMITS;
+  if (objects.length > L.objects) {
+    const first = objects[L.objects];
+    problems.push({
+      file: first.file,
+      ...locate(first, ["kind"]),
+      severity: "error",
+      message: `${objects.length} objects in the manifests; the playground takes at most ${L.objects}`,
+    });
+  }
+  for (const obj of objects) {
+    const at = (path: PathPart[], message: string): void => {
+      problems.push({
+        file: obj.file,
+        ...locate(obj, path),
+        severity: "error",
+        message: `${obj.kind} ${obj.name}: ${message}`,
+      });
+    };
+    const spec = asRecord(obj.value.spec);
+    if (obj.kind === "Deployment") {
+      const replicas = spec.replicas;
+      if (typeof replicas === "number" && replicas > MAX_PODS)
+        at(
+          ["spec", "replicas"],
+          `replicas is ${replicas}; the playground runs at most ${MAX_PODS} pods (this machine is shared)`,
+        );
+      const pod = asRecord(asRecord(spec.template).spec);
+      for (const list of ["containers", "initContainers"] as const) {
+        const containers = asArray(pod[list]);
+        if (containers.length > L.containersPerPod)
+          at(
+            ["spec", "template", "spec", list],
+            `${containers.length} ${list}; a pod here has at most ${L.containersPerPod}`,
+          );
+        containers.forEach((raw, ci) => {
+          const c = asRecord(raw);
+          const base: PathPart[] = ["spec", "template", "spec", list, ci];
+          const ports = asArray(c.ports);
+          if (ports.length > L.portsPerContainer)
+            at(
+              [...base, "ports"],
+              `container ${String(c.name)} declares ${ports.length} ports; at most ${L.portsPerContainer} (each one a Service or probe uses is published on this machine)`,
+            );
+          const env = asArray(c.env);
+          if (env.length > L.envPerContainer)
+            at(
+              [...base, "env"],
+              `container ${String(c.name)} has ${env.length} environment variables; at most ${L.envPerContainer}`,
+            );
+          for (const probe of PROBES) {
+            const p = asRecord(c[probe]);
+            for (const field of ["initialDelaySeconds", "periodSeconds", "timeoutSeconds"]) {
+              const v = p[field];
+              if (typeof v === "number" && v > L.probeSeconds)
+                at([...base, probe, field], `${probe}.${field} is ${v}; at most ${L.probeSeconds} seconds here`);
+            }
+          }
+        });
+      }
+    }
+    if (obj.kind === "Service") {
+      const ports = asArray(spec.ports);
+      if (ports.length > L.portsPerService)
+        at(["spec", "ports"], `${ports.length} ports; a Service here has at most ${L.portsPerService}`);
+    }
+    if (obj.kind === "Secret" || obj.kind === "ConfigMap") {
+      for (const field of ["data", "stringData", "binaryData"]) {
+        const keys = Object.keys(asRecord(obj.value[field])).length;
+        if (keys > L.keysPerObject) at([field], `${keys} keys in ${field}; at most ${L.keysPerObject}`);
+      }
+    }
+  }
+}
+
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -557,6 +686,16 @@ function checkUnknownFields(objects: K8sObject[], problems: K8sProblem[]): void 
           if (rule.fields.includes(key)) continue;
           // A near miss ("readinesProbe"), or the start of a longer name ("period" for "periodSeconds").
           const lower = key.toLowerCase();
+          // A long key is no typo of a field name, and comparing it would cost its length times every name.
+          if (lower.length > 64) {
+            problems.push({
+              file: obj.file,
+              ...locate(obj, [...path, key]),
+              severity: "warning",
+              message: `${obj.kind} ${obj.name}: unknown field "${key.slice(0, 64)}…" in ${rule.where}: the API server drops it`,
+            });
+            continue;
+          }
           const prefixed = rule.fields.find((f) => f.toLowerCase().startsWith(lower));
           const best = rule.fields.reduce((a, b) =>
             distance(lower, a.toLowerCase()) <= distance(lower, b.toLowerCase()) ? a : b,
@@ -578,12 +717,37 @@ function checkUnknownFields(objects: K8sObject[], problems: K8sProblem[]): void 
 /** Parses and checks manifest files (path → text). Errors mean the manifests would not work; warnings, that they should change. */
 export function validateManifests(files: Record<string, string>, opts: ValidateOptions = {}): ValidationResult {
   const { objects, problems } = parseManifests(files);
-  checkSchemas(objects, problems);
-  checkUnknownFields(objects, problems);
+  checkBounds(objects, problems);
+  // Past the bounds, the other checks would only spend time on what cannot run anyway.
+  if (!problems.some((p) => p.severity === "error")) {
+    checkSchemas(objects, problems);
+    checkUnknownFields(objects, problems);
+  }
   // Cross-object rules need well-formed objects: they run only when the schema check found nothing wrong.
   if (!problems.some((p) => p.severity === "error")) checkSemantics(objects, problems, opts);
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
-  return { objects, problems };
+  return { objects, problems: capProblems(problems) };
+}
+
+/** Keeps the first MANIFEST_LIMITS.problems (errors first), then one line that counts the rest. */
+function capProblems(problems: K8sProblem[]): K8sProblem[] {
+  const max = MANIFEST_LIMITS.problems;
+  if (problems.length <= max) return problems;
+  const errors = problems.filter((p) => p.severity === "error");
+  const kept = [...errors, ...problems.filter((p) => p.severity !== "error")].slice(0, max);
+  const rest = problems.length - kept.length;
+  kept.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  const last = kept[kept.length - 1];
+  return [
+    ...kept,
+    {
+      file: last.file,
+      line: last.line,
+      column: last.column,
+      severity: "warning",
+      message: `… and ${rest} more problems`,
+    },
+  ];
 }
 
 /** "k8s/app.yaml:12:9: error: …" as in a compiler's output. */
