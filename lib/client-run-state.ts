@@ -101,6 +101,25 @@ export function appendSpans(kept: SpanData[], events: RunEvent[], max = MAX_SPAN
   return all.length > max ? all.slice(all.length - max) : all;
 }
 
+/**
+ * The events of a batch that a page shows: a run ends once, so everything after its first "ended" is an echo, and a
+ * batch of a run that already ended shows nothing (null). `endedRun` is the run whose end the page has seen, if any.
+ */
+export function eventsToShow(
+  runId: string,
+  batch: RunEvent[],
+  endedRun: string | null,
+): { events: RunEvent[]; ends: boolean } | null {
+  if (endedRun === runId) return null;
+  const end = batch.findIndex((e) => e.type === "ended");
+  return end === -1 ? { events: batch, ends: false } : { events: batch.slice(0, end + 1), ends: true };
+}
+
+/** The page re-attached and the server has no run for it: the one it followed ended while it was away. */
+export function endedWhileAway(view: RunView): RunView {
+  return view.runId === null || view.ended ? view : { ...view, ended: { reason: "stopped" } };
+}
+
 export function isLive(view: RunView): boolean {
   return view.runId !== null && !view.ended;
 }

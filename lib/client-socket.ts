@@ -67,7 +67,8 @@ export function useServerState(): ServerState {
 /** Events that answer through an ack (all but the flow-control ack, which is fire-and-forget). */
 export type CallEvent = Exclude<keyof ClientToServerEvents, "run:ack">;
 
-type AckAnswer<E extends CallEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends infer A
+/** What an event's ack carries when it is not an error. */
+export type CallAnswer<E extends CallEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends infer A
   ? Exclude<A, { error: ProtocolError }>
   : never;
 
@@ -82,7 +83,7 @@ export async function call<E extends CallEvent>(
   event: E,
   payload: Parameters<ClientToServerEvents[E]>[0],
   timeoutMs: number,
-): Promise<AckAnswer<E>> {
+): Promise<CallAnswer<E>> {
   const s = getSocket();
   let answer: unknown;
   try {
@@ -96,5 +97,5 @@ export async function call<E extends CallEvent>(
     });
   }
   if (isProtocolError(answer)) throw new CallError(answer.error);
-  return answer as AckAnswer<E>;
+  return answer as CallAnswer<E>;
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   applyEvent,
   diagnosticsByFile,
+  endedWhileAway,
+  eventsToShow,
   idleView,
   runStarted,
   stripAnsi,
@@ -86,5 +88,35 @@ describe("terminal text", () => {
     expect(terminalText({ type: "queue", position: 1 })!.service).toBe("*");
     expect(stripAnsi(terminalText({ type: "ended", reason: "timeout" })!.text)).toContain("time limit");
     expect(terminalText({ type: "ports", service: "m", hostPort: 1 })).toBeNull();
+  });
+});
+
+describe("batches of the followed run", () => {
+  const log = (text: string): RunEvent => ({ type: "log", service: "monolith", stream: "stdout", text });
+  const end: RunEvent = { type: "ended", reason: "stopped" };
+
+  it("shows a whole batch while the run goes on", () => {
+    expect(eventsToShow("r1", [log("a"), log("b")], null)).toEqual({ events: [log("a"), log("b")], ends: false });
+  });
+
+  it("shows up to the first end and drops the echoes after it", () => {
+    expect(eventsToShow("r1", [log("a"), end, log("late"), end], null)).toEqual({
+      events: [log("a"), end],
+      ends: true,
+    });
+  });
+
+  it("shows nothing of a run whose end the page has seen, but still follows a new run", () => {
+    expect(eventsToShow("r1", [log("late")], "r1")).toBeNull();
+    expect(eventsToShow("r2", [log("new")], "r1")).toEqual({ events: [log("new")], ends: false });
+  });
+
+  it("marks a followed run stopped when the server no longer has it, once", () => {
+    const idle = idleView(services);
+    expect(endedWhileAway(idle)).toBe(idle);
+    const live = runStarted(idle, "r1", []);
+    const away = endedWhileAway(live);
+    expect(away.ended).toEqual({ reason: "stopped" });
+    expect(endedWhileAway(away)).toBe(away);
   });
 });
