@@ -20,7 +20,7 @@ export default async function Home() {
             <Bi {...UI.chapter} />
           </p>
           <h1>
-            <Bi zh="在浏览器里动手学 Go 微服务" en="Learn Go microservices by running them" />
+            <Bi {...UI.heroTitle} />
           </h1>
           <p className="hero-text">
             <Bi {...UI.intro} />

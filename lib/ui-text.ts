@@ -1,7 +1,9 @@
-// The interface's own words in both languages (lesson text lives with the lessons).
+// The interface's own words in both languages, Chinese first (lesson text lives with the lessons): one table per
+// feature, one typed `t()` over all of them. Components hold no words of their own, only data.
 export type UiLang = "zh" | "en";
 
-export const UI = {
+/** Words every page and the workspace share. */
+const BASE = {
   product: { zh: "Go 微服务实验室", en: "Go Microservices Playground" },
   chapter: { zh: "第 16 章 · 微服务架构与 Go", en: "Chapter 16 · Microservices architecture with Go" },
   lessons: { zh: "课程", en: "Lessons" },
@@ -181,7 +183,137 @@ export const UI = {
     en: "Next: change something in the code (a message, a timeout), run again and see what differs.",
   },
   ranMark: { zh: "已运行过", en: "You ran this lesson" },
-} as const satisfies Record<string, Record<UiLang, string>>;
+  heroTitle: { zh: "在浏览器里动手学 Go 微服务", en: "Learn Go microservices by running them" },
+  lessonPages: { zh: "上一课和下一课", en: "Lesson pages" },
+  workspace: { zh: "工作区", en: "Workspace" },
+  resizeEditor: { zh: "调整编辑器高度", en: "Resize editor" },
+  resizeRequests: { zh: "调整请求面板宽度", en: "Resize request panel" },
+  resizeLesson: { zh: "调整课文宽度", en: "Resize lesson text" },
+  serviceOutput: { zh: "{name} 的输出", en: "{name} output" },
+  responseStatus: { zh: "响应状态", en: "Response status" },
+  responseBody: { zh: "响应体", en: "Response body" },
+  responseHeaders: { zh: "响应头", en: "Response headers" },
+  headerNamePlaceholder: { zh: "名称", en: "Name" },
+  headerValuePlaceholder: { zh: "值", en: "value" },
+  progressRunsCount: { zh: "运行 {n} 次", en: "{n} runs" },
+  progressRunOnce: { zh: "运行 1 次", en: "1 run" },
+  progressLessonsRun: { zh: "运行过的课程", en: "Lessons run" },
+  progressCheckReading: { zh: "纯阅读", en: "reading only" },
+  progressCheckRan: { zh: "已运行", en: "ran" },
+  progressCheckNotRun: { zh: "未运行", en: "not run" },
+} as const satisfies Texts;
+
+/** The gRPC tab of the request panel. */
+const GRPC = {
+  tabHttp: { zh: "HTTP 请求", en: "HTTP" },
+  tabGrpc: { zh: "gRPC 调用", en: "gRPC" },
+  panel: { zh: "gRPC 调用", en: "gRPC calls" },
+  service: { zh: "服务", en: "Service" },
+  method: { zh: "方法", en: "Method" },
+  refresh: { zh: "刷新", en: "Refresh" },
+  refreshHint: {
+    zh: "重新通过反射读取服务和方法",
+    en: "Ask the server's reflection again for its services and methods",
+  },
+  call: { zh: "调用", en: "Call" },
+  callHint: { zh: "调用所选方法", en: "Call the selected method" },
+  request: { zh: "请求消息（JSON）", en: "Request message (JSON)" },
+  template: { zh: "还原模板", en: "Reset to template" },
+  fields: { zh: "字段", en: "Fields" },
+  noFields: { zh: "（无字段）", en: "(no fields)" },
+  loading: { zh: "正在通过服务器反射读取方法…", en: "Reading the methods through server reflection…" },
+  notRunning: { zh: "未运行", en: "not running" },
+  pressRun: {
+    zh: "按“运行”启动服务后，这里会通过服务器反射列出它的 gRPC 方法。",
+    en: "Once the service runs, its gRPC methods are listed here through server reflection.",
+  },
+  noGrpc: { zh: "本课没有 gRPC 服务。", en: "This lesson has no gRPC service." },
+  noAnswer: {
+    zh: "选择一个方法，编辑 JSON 请求，然后点“调用”。",
+    en: "Pick a method, edit the JSON request, then press Call.",
+  },
+  stream: { zh: "流式，暂不支持", en: "streaming, not supported yet" },
+  response: { zh: "响应消息", en: "Response" },
+  metadata: { zh: "元数据", en: "Metadata" },
+  headers: { zh: "响应头元数据", en: "Header metadata" },
+  trailers: { zh: "尾部元数据", en: "Trailer metadata" },
+  none: { zh: "（无）", en: "(none)" },
+  via: { zh: "通过反射", en: "via reflection" },
+  status: { zh: "gRPC 状态", en: "gRPC status" },
+  responseBody: { zh: "gRPC 响应", en: "gRPC response" },
+  metadataBody: { zh: "gRPC 元数据", en: "gRPC metadata" },
+} as const satisfies Texts;
+
+/** The traces panel: recent traces, the waterfall, the service map. */
+const TRACES = {
+  traces: { zh: "追踪", en: "Traces" },
+  tracesList: { zh: "最近的 trace", en: "Recent traces" },
+  waterfall: { zh: "瀑布图", en: "Waterfall" },
+  empty: {
+    zh: "还没有 span。向 frontend 发一个请求，片刻之后它的 trace 就会出现在这里。",
+    en: "No spans yet. Send a request to frontend; its trace shows up here a moment later.",
+  },
+  waiting: { zh: "按“运行”启动服务，再发送请求。", en: "Press Run to start the services, then send a request." },
+  spans: { zh: "个 span", en: "spans" },
+  error: { zh: "个错误", en: "error" },
+  errors: { zh: "个错误", en: "errors" },
+  latest: { zh: "跟随最新", en: "Follow latest" },
+  following: { zh: "正在跟随最新的 trace", en: "Following the latest trace" },
+  missingParent: {
+    zh: "父 span 不在本次运行里：它属于调用方（例如请求面板），或者还没到达",
+    en: "parent span not here: it is the caller's (e.g. the request panel's), or not received yet",
+  },
+  service: { zh: "服务", en: "Service" },
+  kind: { zh: "类型", en: "Kind" },
+  status: { zh: "状态", en: "Status" },
+  start: { zh: "开始于", en: "Starts at" },
+  duration: { zh: "耗时", en: "Duration" },
+  spanId: { zh: "span ID", en: "Span ID" },
+  parent: { zh: "父 span", en: "Parent" },
+  scope: { zh: "插桩库", en: "Instrumentation" },
+  attributes: { zh: "属性", en: "Attributes" },
+  events: { zh: "事件", en: "Events" },
+  none: { zh: "无", en: "none" },
+  serviceMap: { zh: "服务地图", en: "Service map" },
+  views: { zh: "追踪视图", en: "Trace views" },
+  servicesWord: { zh: "个服务", en: "services" },
+  call: { zh: "次调用", en: "call" },
+  calls: { zh: "次调用", en: "calls" },
+  mapNote: {
+    zh: "本次运行中所有 trace 的汇总：箭头是服务之间的调用（调用方的 client span 加被调用方的 server span），标注调用次数、错误数和耗时中位数 p50。",
+    en: "All traces of this run together: an arrow is a call between services (the caller's client span and the callee's server span), with its count, errors and median latency (p50).",
+  },
+  entryHint: {
+    zh: "请求从运行环境之外进来（请求面板、curl）：它的父 span 不在本次运行里",
+    en: "Requests from outside the run (the request panel, curl): their parent span is not in this run",
+  },
+  externalHint: {
+    zh: "只有调用方的 client span：对方没有发送 span（未接入追踪、连不上，或 span 还没到）",
+    en: "Only the caller's client span: the callee sent no span (not traced, unreachable, or not in yet)",
+  },
+  lastRequest: { zh: "你上一个请求的 trace", en: "Trace of your last request" },
+  lastRequestWaiting: {
+    zh: "正在等待你上一个请求的 span……",
+    en: "Waiting for the spans of your last request…",
+  },
+  notTraced: {
+    zh: "这一课的服务没有发送 trace。要追踪它们，像 16.6 那样给每个服务加上 OpenTelemetry（otelhttp 包装 handler 和 HTTP 客户端，OTLP 导出到运行环境里的 collector 服务）。",
+    en: "This lesson's services send no traces. To trace them, add OpenTelemetry as lesson 16.6 does (otelhttp around the handler and the HTTP client, OTLP export to a collector service in the run).",
+  },
+  notTracedLink: { zh: "去看 16.6 分布式追踪", en: "Go to 16.6 Distributed tracing" },
+  clickHint: { zh: "点击一行查看属性和事件", en: "Click a row for its attributes and events" },
+} as const satisfies Texts;
+
+type Texts = Record<string, Record<UiLang, string>>;
+
+/** A feature's table under its prefix: `grpc.call`, `traces.empty`. */
+type Prefixed<P extends string, T extends Texts> = { [K in keyof T & string as `${P}.${K}`]: T[K] };
+
+function prefixed<P extends string, T extends Texts>(prefix: P, texts: T): Prefixed<P, T> {
+  return Object.fromEntries(Object.entries(texts).map(([k, v]) => [`${prefix}.${k}`, v])) as Prefixed<P, T>;
+}
+
+export const UI = { ...BASE, ...prefixed("grpc", GRPC), ...prefixed("traces", TRACES) };
 
 export type UiKey = keyof typeof UI;
 

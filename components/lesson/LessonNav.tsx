@@ -2,7 +2,7 @@
 import Link from "next/link";
 import type { LessonSummary } from "@/lib/lessons";
 import { SECTIONS, UI, majorSection } from "@/lib/ui-text";
-import { Bi } from "@/components/ui/Bi";
+import { Bi, BiLabel } from "@/components/ui/Bi";
 import { RanMark } from "./ProgressMarks";
 
 export function groupBySection(lessons: LessonSummary[]): { section: string; lessons: LessonSummary[] }[] {
@@ -19,7 +19,8 @@ export function groupBySection(lessons: LessonSummary[]): { section: string; les
 
 export function LessonSidebar({ lessons, current }: { lessons: LessonSummary[]; current?: string }) {
   return (
-    <nav className="sidebar" aria-label="Lessons">
+    <nav className="sidebar" aria-labelledby="sidebar-label">
+      <BiLabel id="sidebar-label" {...UI.lessons} />
       <div className="sidebar-title">
         <Bi {...UI.chapter} />
       </div>

@@ -4,7 +4,8 @@ import Link from "next/link";
 import type { LessonSummary } from "@/lib/lessons";
 import { useProgress } from "@/lib/client-progress-hooks";
 import { suggestionsTried, type LessonProgress } from "@/lib/client-progress";
-import { UI, type UiKey } from "@/lib/ui-text";
+import { UI, t, tf, type UiKey } from "@/lib/ui-text";
+import { usePref } from "@/lib/client-prefs";
 import { Bi } from "@/components/ui/Bi";
 
 /** A ✓ when the lesson's services have run; an empty box of the same width before that (and on the server). */
@@ -41,13 +42,14 @@ export function nextStep(l: LessonSummary, p: LessonProgress | undefined): UiKey
 /** Every lesson but the summary, with what this browser saw the learner do in it. */
 export function ProgressChecklist({ lessons }: { lessons: LessonSummary[] }) {
   const progress = useProgress();
+  const lang = usePref("lang");
   const runnable = lessons.filter((l) => l.serviceCount > 0);
   const ranCount = progress ? runnable.filter((l) => (progress[l.slug]?.runs ?? 0) > 0).length : 0;
   return (
     <section className="progress" aria-labelledby="progress-title" data-loaded={progress !== null || undefined}>
       <h2 id="progress-title" className="progress-title">
         <Bi {...UI.progressTitle} />
-        <span className="progress-count" aria-label="Lessons run">
+        <span className="progress-count" aria-label={t(lang, "progressLessonsRun")}>
           {ranCount} / {runnable.length}
         </span>
       </h2>
@@ -66,7 +68,10 @@ export function ProgressChecklist({ lessons }: { lessons: LessonSummary[] }) {
               <span
                 className="progress-check"
                 role="img"
-                aria-label={l.serviceCount === 0 ? "reading only" : ran ? "ran" : "not run"}
+                aria-label={t(
+                  lang,
+                  l.serviceCount === 0 ? "progressCheckReading" : ran ? "progressCheckRan" : "progressCheckNotRun",
+                )}
               >
                 {l.serviceCount === 0 ? "–" : ran ? "✓" : ""}
               </span>
@@ -81,7 +86,14 @@ export function ProgressChecklist({ lessons }: { lessons: LessonSummary[] }) {
                 ) : (
                   <div className="progress-facts muted">
                     <span data-fact="runs">
-                      <Bi zh={`运行 ${p?.runs ?? 0} 次`} en={p?.runs === 1 ? "1 run" : `${p?.runs ?? 0} runs`} />
+                      <Bi
+                        zh={tf("zh", "progressRunsCount", { n: String(p?.runs ?? 0) })}
+                        en={
+                          p?.runs === 1
+                            ? t("en", "progressRunOnce")
+                            : tf("en", "progressRunsCount", { n: String(p?.runs ?? 0) })
+                        }
+                      />
                     </span>
                     <span data-fact="requests">
                       {l.suggested.length > 0 ? (

@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import type { ProtocolError, RequestPayload } from "@/lib/socket-protocol";
 import { METHODS_WITH_BODY, formatBody, formatBytes, statusTone } from "@/lib/client-http";
+import { asProtocolError } from "@/lib/client-requests";
 import {
   METHODS,
   addToHistory,
@@ -130,7 +131,7 @@ export function RequestPanel({ lang, slug, services, presets, send }: RequestPan
       remember({ ...entry, status: response.status, durationMs: response.durationMs, bytes: bodySize(response.body) });
       setView("body");
     } catch (err) {
-      const error = (err as { error?: ProtocolError }).error ?? { code: "INTERNAL" as const, message: String(err) };
+      const error = asProtocolError(err);
       setOutcome({ kind: "error", request: label, error });
       remember({ ...entry, error: error.message });
       setView("body");
@@ -289,7 +290,7 @@ export function RequestPanel({ lang, slug, services, presets, send }: RequestPan
                 <input
                   value={h.name}
                   onChange={(e) => updateRow(i, { name: e.target.value })}
-                  placeholder="Name"
+                  placeholder={t(lang, "headerNamePlaceholder")}
                   aria-label={`${t(lang, "headerName")} ${i + 1}`}
                   spellCheck={false}
                   autoComplete="off"
@@ -297,7 +298,7 @@ export function RequestPanel({ lang, slug, services, presets, send }: RequestPan
                 <input
                   value={h.value}
                   onChange={(e) => updateRow(i, { value: e.target.value })}
-                  placeholder="value"
+                  placeholder={t(lang, "headerValuePlaceholder")}
                   aria-label={`${t(lang, "headerValue")} ${i + 1}`}
                   spellCheck={false}
                   autoComplete="off"
@@ -374,7 +375,10 @@ export function RequestPanel({ lang, slug, services, presets, send }: RequestPan
         <div className="response-meta">
           {outcome?.kind === "response" && (
             <>
-              <span className={`status status-${statusTone(outcome.response.status)}`} aria-label="Response status">
+              <span
+                className={`status status-${statusTone(outcome.response.status)}`}
+                aria-label={t(lang, "responseStatus")}
+              >
                 {outcome.response.status} {outcome.response.statusText}
               </span>
               <span className="muted">{Math.round(outcome.response.durationMs)} ms</span>
@@ -436,12 +440,12 @@ function ResponseView({
 }) {
   const shown = formatBody(response.body, response.headers);
   return view === "body" ? (
-    <pre className={`response-body${shown.json ? " json" : ""}`} aria-label="Response body" tabIndex={0}>
+    <pre className={`response-body${shown.json ? " json" : ""}`} aria-label={t(lang, "responseBody")} tabIndex={0}>
       {shown.text}
       {response.bodyTruncated && <span className="muted">{"\n" + t(lang, "truncated")}</span>}
     </pre>
   ) : (
-    <pre className="response-body" aria-label="Response headers" tabIndex={0}>
+    <pre className="response-body" aria-label={t(lang, "responseHeaders")} tabIndex={0}>
       {headerText(response.headers)}
     </pre>
   );

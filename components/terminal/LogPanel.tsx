@@ -153,7 +153,7 @@ export function LogPanel({
                 channel={pane}
                 theme={theme}
                 lang={lang}
-                label={pane === ALL_PANE ? t(lang, "allServices") : `${pane} output`}
+                label={pane === ALL_PANE ? t(lang, "allServices") : tf(lang, "serviceOutput", { name: pane })}
                 actions={
                   service && onServiceAction && !fixedServices?.includes(service.name) ? (
                     <ServiceControls

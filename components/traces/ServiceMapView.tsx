@@ -1,11 +1,10 @@
 "use client";
 // The service map of the run as SVG: services in columns left to right, each call edge labelled with its counts.
 import { useMemo } from "react";
-import type { UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/ui-text";
 import type { SpanData } from "@/sandbox/types";
 import { buildServiceMap, layoutServiceMap, type MapEdge, type PlacedNode } from "./service-map";
 import { formatDuration, serviceColors } from "./trace-model";
-import { tt } from "./text";
 
 const NODE_W = 104;
 const NODE_H = 38;
@@ -20,13 +19,13 @@ export function ServiceMapView({ lang, spans }: { lang: UiLang; spans: SpanData[
   const calls = map.edges.reduce((sum, e) => sum + e.calls, 0);
 
   return (
-    <section className="traces-waterfall traces-map" aria-label={tt(lang, "serviceMap")}>
+    <section className="traces-waterfall traces-map" aria-label={t(lang, "traces.serviceMap")}>
       <header className="wf-head">
         <span className="wf-title">
-          <strong>{tt(lang, "serviceMap")}</strong>
+          <strong>{t(lang, "traces.serviceMap")}</strong>
           <span className="muted">
-            {map.nodes.filter((n) => n.kind === "service").length} {tt(lang, "servicesWord")} · {calls}{" "}
-            {tt(lang, "calls")}
+            {map.nodes.filter((n) => n.kind === "service").length} {t(lang, "traces.servicesWord")} · {calls}{" "}
+            {t(lang, "traces.calls")}
           </span>
         </span>
       </header>
@@ -53,7 +52,7 @@ export function ServiceMapView({ lang, spans }: { lang: UiLang; spans: SpanData[
           ))}
         </svg>
       </div>
-      <p className="map-note muted">{tt(lang, "mapNote")}</p>
+      <p className="map-note muted">{t(lang, "traces.mapNote")}</p>
     </section>
   );
 }
@@ -71,10 +70,10 @@ function Node({ lang, node, color }: { lang: UiLang; node: PlacedNode; color: nu
     >
       <title>
         {node.kind === "entry"
-          ? tt(lang, "entryHint")
+          ? t(lang, "traces.entryHint")
           : node.kind === "external"
-            ? tt(lang, "externalHint")
-            : `${node.label}: ${node.spanCount} ${tt(lang, "spans")}`}
+            ? t(lang, "traces.externalHint")
+            : `${node.label}: ${node.spanCount} ${t(lang, "traces.spans")}`}
       </title>
       <rect width={NODE_W} height={NODE_H} rx={node.kind === "entry" ? NODE_H / 2 : 6} />
       <text x={NODE_W / 2} y={service ? 17 : NODE_H / 2 + 4} textAnchor="middle" className="map-node-name">
@@ -82,8 +81,10 @@ function Node({ lang, node, color }: { lang: UiLang; node: PlacedNode; color: nu
       </text>
       {service && (
         <text x={NODE_W / 2} y={31} textAnchor="middle" className="map-node-meta">
-          {node.spanCount} {tt(lang, "spans")}
-          {node.errorCount > 0 ? ` · ${node.errorCount} ${tt(lang, node.errorCount === 1 ? "error" : "errors")}` : ""}
+          {node.spanCount} {t(lang, "traces.spans")}
+          {node.errorCount > 0
+            ? ` · ${node.errorCount} ${t(lang, node.errorCount === 1 ? "traces.error" : "traces.errors")}`
+            : ""}
         </text>
       )}
     </g>
@@ -122,9 +123,9 @@ function Edge({ lang, edge, from, to }: { lang: UiLang; edge: MapEdge; from: Pla
     >
       <path d={d} markerEnd="url(#map-arrow)" />
       <text x={lx} y={ly - 14} textAnchor="middle" className="map-edge-label">
-        {edge.calls} {tt(lang, edge.calls === 1 ? "call" : "calls")}
+        {edge.calls} {t(lang, edge.calls === 1 ? "traces.call" : "traces.calls")}
         {errors && (
-          <tspan className="map-edge-errors">{` · ${edge.errors} ${tt(lang, edge.errors === 1 ? "error" : "errors")}`}</tspan>
+          <tspan className="map-edge-errors">{` · ${edge.errors} ${t(lang, edge.errors === 1 ? "traces.error" : "traces.errors")}`}</tspan>
         )}
       </text>
       <text x={lx} y={ly - 2} textAnchor="middle" className="map-edge-label muted">

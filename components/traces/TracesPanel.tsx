@@ -3,7 +3,7 @@
 // the run's service map instead of the waterfall).
 import { Fragment, useMemo, useState, type CSSProperties, type ReactNode } from "react";
 import Link from "next/link";
-import type { UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/ui-text";
 import type { AttributeValue, SpanData } from "@/sandbox/types";
 import {
   buildTree,
@@ -15,7 +15,6 @@ import {
   type TraceSummary,
   type WaterfallRow,
 } from "./trace-model";
-import { tt } from "./text";
 import { ServiceMapView } from "./ServiceMapView";
 import "./traces.css";
 
@@ -56,10 +55,10 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
     return (
       <div className="traces-panel traces-empty">
         {traced ? (
-          <p className="muted">{tt(lang, hasRun ? "empty" : "waiting")}</p>
+          <p className="muted">{t(lang, hasRun ? "traces.empty" : "traces.waiting")}</p>
         ) : (
           <p className="muted traces-not-traced">
-            {tt(lang, "notTraced")} <Link href="/lessons/tracing">{tt(lang, "notTracedLink")}</Link>
+            {t(lang, "traces.notTraced")} <Link href="/lessons/tracing">{t(lang, "traces.notTracedLink")}</Link>
           </p>
         )}
       </div>
@@ -69,7 +68,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
   const lastArrived = lastRequestTraceId !== undefined && traces.some((t) => t.traceId === lastRequestTraceId);
   const lastRequest: ReactNode =
     lastRequestTraceId === undefined ? null : !lastArrived ? (
-      <span className="muted wf-following">{tt(lang, "lastRequestWaiting")}</span>
+      <span className="muted wf-following">{t(lang, "traces.lastRequestWaiting")}</span>
     ) : view === "map" || selected?.traceId !== lastRequestTraceId ? (
       <button
         type="button"
@@ -81,15 +80,15 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
           setView("waterfall");
         }}
       >
-        {tt(lang, "lastRequest")}
+        {t(lang, "traces.lastRequest")}
       </button>
     ) : null;
   const toolbar = (
     <div className="traces-toolbar">
-      <span className="segmented traces-views" role="group" aria-label={tt(lang, "views")}>
+      <span className="segmented traces-views" role="group" aria-label={t(lang, "traces.views")}>
         {(["waterfall", "map"] as const).map((v) => (
           <button key={v} type="button" aria-pressed={view === v} data-view={v} onClick={() => setView(v)}>
-            {tt(lang, v === "map" ? "serviceMap" : "waterfall")}
+            {t(lang, v === "map" ? "traces.serviceMap" : "traces.waterfall")}
           </button>
         ))}
       </span>
@@ -100,7 +99,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
   return (
     <div className="traces-panel">
       {toolbar}
-      <div className="traces-list" role="listbox" aria-label={tt(lang, "tracesList")}>
+      <div className="traces-list" role="listbox" aria-label={t(lang, "traces.tracesList")}>
         {traces.slice(0, MAX_LISTED_TRACES).map((t) => (
           <TraceItem
             key={t.traceId}
@@ -117,20 +116,20 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
       </div>
       {view === "map" && <ServiceMapView lang={lang} spans={spans} />}
       {view === "waterfall" && selected && (
-        <section className="traces-waterfall" aria-label={tt(lang, "waterfall")} data-trace-id={selected.traceId}>
+        <section className="traces-waterfall" aria-label={t(lang, "traces.waterfall")} data-trace-id={selected.traceId}>
           <header className="wf-head">
             <span className="wf-title">
               <code title={selected.traceId}>trace {selected.traceId}</code>
               <span className="muted">
-                {formatDuration(selected.endUs - selected.startUs)} · {selected.spanCount} {tt(lang, "spans")}
+                {formatDuration(selected.endUs - selected.startUs)} · {selected.spanCount} {t(lang, "traces.spans")}
               </span>
             </span>
             {pinned ? (
               <button type="button" className="btn btn-ghost btn-small" onClick={() => setPinned(null)}>
-                {tt(lang, "latest")}
+                {t(lang, "traces.latest")}
               </button>
             ) : (
-              <span className="muted wf-following">{tt(lang, "following")}</span>
+              <span className="muted wf-following">{t(lang, "traces.following")}</span>
             )}
           </header>
           <div className="wf-axis" aria-hidden>
@@ -143,7 +142,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
               ))}
             </span>
           </div>
-          <div className="wf-rows" role="tree" aria-label={tt(lang, "clickHint")}>
+          <div className="wf-rows" role="tree" aria-label={t(lang, "traces.clickHint")}>
             {rows.map((row) => (
               <Fragment key={row.span.spanId}>
                 <SpanRow
@@ -200,11 +199,11 @@ function TraceItem(props: {
         ))}
       </span>
       <span className="trace-meta muted">
-        {trace.spanCount} {tt(lang, "spans")}
+        {trace.spanCount} {t(lang, "traces.spans")}
         {trace.errorCount > 0 && (
           <span className="trace-errors">
             {" "}
-            · {trace.errorCount} {tt(lang, "errors")}
+            · {trace.errorCount} {t(lang, "traces.errors")}
           </span>
         )}
       </span>
@@ -239,7 +238,7 @@ function SpanRow(props: { lang: UiLang; row: WaterfallRow; color: number; open: 
           {span.name}
         </span>
         {row.missingParent && (
-          <span className="wf-orphan" title={tt(lang, "missingParent")}>
+          <span className="wf-orphan" title={t(lang, "traces.missingParent")}>
             ⤴
           </span>
         )}
@@ -270,37 +269,37 @@ function SpanDetails({ lang, span, traceStartUs }: { lang: UiLang; span: SpanDat
   return (
     <div className="wf-details" role="group" aria-label={span.name}>
       <dl className="wf-facts">
-        <dt>{tt(lang, "service")}</dt>
+        <dt>{t(lang, "traces.service")}</dt>
         <dd>{span.service}</dd>
-        <dt>{tt(lang, "kind")}</dt>
+        <dt>{t(lang, "traces.kind")}</dt>
         <dd>{span.kind}</dd>
-        <dt>{tt(lang, "status")}</dt>
+        <dt>{t(lang, "traces.status")}</dt>
         <dd className={span.status.code === "error" ? "wf-status-error" : undefined}>
           {span.status.code}
           {span.status.message ? `: ${span.status.message}` : ""}
         </dd>
-        <dt>{tt(lang, "start")}</dt>
+        <dt>{t(lang, "traces.start")}</dt>
         <dd>+{formatDuration(span.startUs - traceStartUs)}</dd>
-        <dt>{tt(lang, "duration")}</dt>
+        <dt>{t(lang, "traces.duration")}</dt>
         <dd>{formatDuration(span.endUs - span.startUs)}</dd>
-        <dt>{tt(lang, "spanId")}</dt>
+        <dt>{t(lang, "traces.spanId")}</dt>
         <dd>
           <code>{span.spanId}</code>
         </dd>
-        <dt>{tt(lang, "parent")}</dt>
+        <dt>{t(lang, "traces.parent")}</dt>
         <dd>
           <code>{span.parentSpanId ?? "—"}</code>
         </dd>
         {span.scope && (
           <>
-            <dt>{tt(lang, "scope")}</dt>
+            <dt>{t(lang, "traces.scope")}</dt>
             <dd>{span.scope}</dd>
           </>
         )}
       </dl>
-      <h4>{tt(lang, "attributes")}</h4>
+      <h4>{t(lang, "traces.attributes")}</h4>
       {attributes.length === 0 ? (
-        <p className="muted">{tt(lang, "none")}</p>
+        <p className="muted">{t(lang, "traces.none")}</p>
       ) : (
         <table className="wf-attrs">
           <tbody>
@@ -313,9 +312,9 @@ function SpanDetails({ lang, span, traceStartUs }: { lang: UiLang; span: SpanDat
           </tbody>
         </table>
       )}
-      <h4>{tt(lang, "events")}</h4>
+      <h4>{t(lang, "traces.events")}</h4>
       {span.events.length === 0 ? (
-        <p className="muted">{tt(lang, "none")}</p>
+        <p className="muted">{t(lang, "traces.none")}</p>
       ) : (
         <ul className="wf-events">
           {span.events.map((e, i) => (

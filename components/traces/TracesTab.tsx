@@ -1,7 +1,6 @@
 "use client";
 // The "Traces" tab beside the service terminals, with how many traces the run has so far.
-import type { UiLang } from "@/lib/ui-text";
-import { tt } from "./text";
+import { t, type UiLang } from "@/lib/ui-text";
 
 export function TracesTab(props: { lang: UiLang; selected: boolean; traceCount: number; onSelect: () => void }) {
   const { lang, selected, traceCount, onSelect } = props;
@@ -14,7 +13,7 @@ export function TracesTab(props: { lang: UiLang; selected: boolean; traceCount: 
       data-tab="traces"
       onClick={onSelect}
     >
-      {tt(lang, "traces")}
+      {t(lang, "traces.traces")}
       {traceCount > 0 && <span className="muted port">{traceCount}</span>}
     </button>
   );

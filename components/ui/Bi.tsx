@@ -11,3 +11,15 @@ export function Bi({ zh, en }: { zh: string; en: string }) {
     </>
   );
 }
+
+/**
+ * A name for a landmark rendered on the server, which does not know the language: point `aria-labelledby` at `id`.
+ * The hidden language's span is display:none, so only the shown one names the landmark.
+ */
+export function BiLabel({ id, zh, en }: { id: string; zh: string; en: string }) {
+  return (
+    <span id={id} className="visually-hidden">
+      <Bi zh={zh} en={en} />
+    </span>
+  );
+}

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { LessonError, listLessons, loadLesson } from "@/lib/lessons";
 import { liveFileMap, runnableServices } from "@/lib/lesson-schema";
 import { TopBar } from "@/components/ui/TopBar";
-import { Bi } from "@/components/ui/Bi";
+import { Bi, BiLabel } from "@/components/ui/Bi";
 import { LessonSidebar } from "@/components/lesson/LessonNav";
 import { Markdown } from "@/components/lesson/Markdown";
 import { LessonSplit } from "@/components/lesson/LessonSplit";
@@ -53,7 +53,8 @@ export default async function LessonPage({ params }: Params) {
       <div className="lesson-lang en" lang="en">
         <Markdown source={lesson.text.en} />
       </div>
-      <nav className="lesson-pager" aria-label="Lesson pages">
+      <nav className="lesson-pager" aria-labelledby="pager-label">
+        <BiLabel id="pager-label" {...UI.lessonPages} />
         {prev ? (
           <Link href={`/lessons/${prev.slug}`} className="pager-link">
             <span className="muted">
