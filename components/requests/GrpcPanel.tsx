@@ -1,10 +1,11 @@
 "use client";
 // Calls a run's gRPC service from the page: its methods come from server reflection, the request is JSON.
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { call } from "@/lib/client-socket";
+import { asProtocolError as asError } from "@/lib/client-requests";
+import type { RunRequestPayload } from "@/lib/client-requests";
 import type { ServiceView } from "@/lib/client-run-state";
 import type { ProtocolError } from "@/lib/socket-protocol";
-import type { UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/ui-text";
 import {
   templateFromMessage,
   type GrpcCallResult,
@@ -13,55 +14,8 @@ import {
   type GrpcMethodInfo,
 } from "@/lib/grpc-shapes";
 
-/** Reflection answers in milliseconds; a call may use its whole deadline (30 s at most) plus the reflection. */
-const DESCRIBE_TIMEOUT_MS = 15_000;
-const CALL_TIMEOUT_MS = 40_000;
-
-const TEXT = {
-  tabHttp: { zh: "HTTP 请求", en: "HTTP" },
-  tabGrpc: { zh: "gRPC 调用", en: "gRPC" },
-  panel: { zh: "gRPC 调用", en: "gRPC calls" },
-  service: { zh: "服务", en: "Service" },
-  method: { zh: "方法", en: "Method" },
-  refresh: { zh: "刷新", en: "Refresh" },
-  refreshHint: {
-    zh: "重新通过反射读取服务和方法",
-    en: "Ask the server's reflection again for its services and methods",
-  },
-  call: { zh: "调用", en: "Call" },
-  callHint: { zh: "调用所选方法", en: "Call the selected method" },
-  request: { zh: "请求消息（JSON）", en: "Request message (JSON)" },
-  template: { zh: "还原模板", en: "Reset to template" },
-  fields: { zh: "字段", en: "Fields" },
-  noFields: { zh: "（无字段）", en: "(no fields)" },
-  loading: { zh: "正在通过服务器反射读取方法…", en: "Reading the methods through server reflection…" },
-  notRunning: { zh: "未运行", en: "not running" },
-  pressRun: {
-    zh: "按“运行”启动服务后，这里会通过服务器反射列出它的 gRPC 方法。",
-    en: "Once the service runs, its gRPC methods are listed here through server reflection.",
-  },
-  noGrpc: { zh: "本课没有 gRPC 服务。", en: "This lesson has no gRPC service." },
-  noAnswer: {
-    zh: "选择一个方法，编辑 JSON 请求，然后点“调用”。",
-    en: "Pick a method, edit the JSON request, then press Call.",
-  },
-  stream: { zh: "流式，暂不支持", en: "streaming, not supported yet" },
-  response: { zh: "响应消息", en: "Response" },
-  metadata: { zh: "元数据", en: "Metadata" },
-  headers: { zh: "响应头元数据", en: "Header metadata" },
-  trailers: { zh: "尾部元数据", en: "Trailer metadata" },
-  none: { zh: "（无）", en: "(none)" },
-  via: { zh: "通过反射", en: "via reflection" },
-} as const satisfies Record<string, Record<UiLang, string>>;
-
-const tx = (lang: UiLang, key: keyof typeof TEXT): string => TEXT[key][lang];
-
 type Outcome =
   { kind: "result"; label: string; result: GrpcCallResult } | { kind: "error"; label: string; error: ProtocolError };
-
-function asError(err: unknown): ProtocolError {
-  return (err as { error?: ProtocolError }).error ?? { code: "INTERNAL", message: String(err) };
-}
 
 /** Services a learner wants first: their own, before the infrastructure ones (grpc.health, grpc.reflection). */
 function orderedMethods(d: GrpcDescription): GrpcMethodInfo[] {
@@ -89,11 +43,13 @@ export interface GrpcPanelProps {
   lang: UiLang;
   runId: string | null;
   services: ServiceView[];
-  /** Called after each call the service answered (whatever its gRPC status), for the learner's progress. */
-  onCalled?: (service: string, methodPath: string) => void;
+  /** Server reflection of a service of the followed run. */
+  describe: (service: string) => Promise<GrpcDescription>;
+  /** A unary call on the followed run; the page notes it for the learner's progress. */
+  call: (request: RunRequestPayload<"grpc:call">) => Promise<GrpcCallResult>;
 }
 
-export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
+export function GrpcPanel({ lang, runId, services, describe: reflect, call }: GrpcPanelProps) {
   const grpcServices = services.filter((s) => s.protocol === "grpc");
   const [service, setService] = useState(grpcServices[0]?.name ?? "");
   const target = grpcServices.find((s) => s.name === service);
@@ -116,22 +72,25 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
   const [answers, setAnswers] = useState(0);
   const [view, setView] = useState<"response" | "metadata">("response");
 
-  const describe = useCallback(async (forRun: string, name: string) => {
-    setLoading(true);
-    try {
-      const { description: d } = await call("grpc:describe", { runId: forRun, service: name }, DESCRIBE_TIMEOUT_MS);
-      setLoaded({ runId: forRun, service: name, description: d, error: null });
-      setMethodPath((current) => {
-        const methods = orderedMethods(d);
-        if (methods.some((m) => m.path === current)) return current;
-        return (methods.find(isUnary) ?? methods[0])?.path ?? "";
-      });
-    } catch (err) {
-      setLoaded({ runId: forRun, service: name, description: null, error: asError(err) });
-    } finally {
-      setLoading(false);
-    }
-  }, []);
+  const describe = useCallback(
+    async (forRun: string, name: string) => {
+      setLoading(true);
+      try {
+        const d = await reflect(name);
+        setLoaded({ runId: forRun, service: name, description: d, error: null });
+        setMethodPath((current) => {
+          const methods = orderedMethods(d);
+          if (methods.some((m) => m.path === current)) return current;
+          return (methods.find(isUnary) ?? methods[0])?.path ?? "";
+        });
+      } catch (err) {
+        setLoaded({ runId: forRun, service: name, description: null, error: asError(err) });
+      } finally {
+        setLoading(false);
+      }
+    },
+    [reflect],
+  );
 
   // Each run (and each service) is asked once it is running: an edited .proto shows its new methods after Run.
   useEffect(() => {
@@ -153,20 +112,14 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
     const label = `${service} ${method.path}`.replace(/ \/(?:[\w]+\.)*/, " ");
     setCalling(true);
     try {
-      const { result } = await call(
-        "grpc:call",
-        {
-          runId,
-          service,
-          grpcService: serviceOf(method.path),
-          method: method.name,
-          requestJson: requestText,
-        },
-        CALL_TIMEOUT_MS,
-      );
+      const result = await call({
+        service,
+        grpcService: serviceOf(method.path),
+        method: method.name,
+        requestJson: requestText,
+      });
       setOutcome({ kind: "result", label, result });
       setView("response");
-      onCalled?.(service, method.path);
     } catch (err) {
       setOutcome({ kind: "error", label, error: asError(err) });
     } finally {
@@ -177,17 +130,17 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
 
   if (grpcServices.length === 0)
     return (
-      <section className="requests grpc-panel" aria-label={tx(lang, "panel")}>
-        <p className="muted response-empty">{tx(lang, "noGrpc")}</p>
+      <section className="requests grpc-panel" aria-label={t(lang, "grpc.panel")}>
+        <p className="muted response-empty">{t(lang, "grpc.noGrpc")}</p>
       </section>
     );
 
   return (
-    <section className="requests grpc-panel" aria-label={tx(lang, "panel")}>
+    <section className="requests grpc-panel" aria-label={t(lang, "grpc.panel")}>
       <form className="request-form" onSubmit={(e) => void onCall(e)}>
         <div className="request-line">
           <select
-            aria-label={tx(lang, "service")}
+            aria-label={t(lang, "grpc.service")}
             className="request-service"
             value={service}
             onChange={(e) => setService(e.target.value)}
@@ -195,12 +148,12 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
             {grpcServices.map((s) => (
               <option key={s.name} value={s.name}>
                 {s.name}
-                {s.stage === "running" ? "" : ` (${tx(lang, "notRunning")})`}
+                {s.stage === "running" ? "" : ` (${t(lang, "grpc.notRunning")})`}
               </option>
             ))}
           </select>
           <select
-            aria-label={tx(lang, "method")}
+            aria-label={t(lang, "grpc.method")}
             className="request-path grpc-method"
             value={visible ? methodPath : ""}
             disabled={!visible}
@@ -212,7 +165,7 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
                 {s.methods.map((m) => (
                   <option key={m.path} value={m.path} disabled={!isUnary(m)}>
                     {m.name}
-                    {isUnary(m) ? "" : ` (${tx(lang, "stream")})`}
+                    {isUnary(m) ? "" : ` (${t(lang, "grpc.stream")})`}
                   </option>
                 ))}
               </optgroup>
@@ -221,8 +174,8 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
           <button
             type="button"
             className="btn btn-small"
-            aria-label={tx(lang, "refresh")}
-            title={tx(lang, "refreshHint")}
+            aria-label={t(lang, "grpc.refresh")}
+            title={t(lang, "grpc.refreshHint")}
             disabled={!running || loading}
             onClick={() => runId && void describe(runId, service)}
           >
@@ -231,10 +184,10 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
           <button
             type="submit"
             className="btn btn-primary btn-small"
-            aria-label={tx(lang, "callHint")}
+            aria-label={t(lang, "grpc.callHint")}
             disabled={!running || !method || !isUnary(method) || calling}
           >
-            {calling ? "…" : tx(lang, "call")}
+            {calling ? "…" : t(lang, "grpc.call")}
           </button>
         </div>
         {describeError && (
@@ -243,14 +196,14 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
             {describeError.hint && <p>{describeError.hint}</p>}
           </div>
         )}
-        {!running && <p className="muted grpc-note">{tx(lang, "pressRun")}</p>}
-        {running && loading && !visible && <p className="muted grpc-note">{tx(lang, "loading")}</p>}
+        {!running && <p className="muted grpc-note">{t(lang, "grpc.pressRun")}</p>}
+        {running && loading && !visible && <p className="muted grpc-note">{t(lang, "grpc.loading")}</p>}
         {visible && method && (
           <div className="grpc-request">
             <div className="grpc-request-head">
               <span
                 className="muted grpc-signature"
-                title={`${method.path}(${method.requestType}) → ${method.responseType} · ${tx(lang, "via")} ${visible.reflection}`}
+                title={`${method.path}(${method.requestType}) → ${method.responseType} · ${t(lang, "grpc.via")} ${visible.reflection}`}
               >
                 <code>{method.requestType.split(".").pop()}</code> → <code>{method.responseType.split(".").pop()}</code>
               </span>
@@ -259,11 +212,11 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
                 className="link-button"
                 onClick={() => setDrafts(({ [method.path]: _dropped, ...rest }) => rest)}
               >
-                {tx(lang, "template")}
+                {t(lang, "grpc.template")}
               </button>
             </div>
             <textarea
-              aria-label={tx(lang, "request")}
+              aria-label={t(lang, "grpc.request")}
               value={requestText}
               onChange={(e) => setDrafts((d) => ({ ...d, [method.path]: e.target.value }))}
               rows={Math.min(5, Math.max(2, requestText.split("\n").length))}
@@ -273,9 +226,9 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
               className="grpc-fields muted"
               title={method.request.fields.map((f) => `${f.jsonName}: ${fieldType(f)}`).join("\n")}
             >
-              {tx(lang, "fields")}:{" "}
+              {t(lang, "grpc.fields")}:{" "}
               {method.request.fields.length === 0
-                ? tx(lang, "noFields")
+                ? t(lang, "grpc.noFields")
                 : method.request.fields.map((f, i) => (
                     <span key={f.name}>
                       {i > 0 && " · "}
@@ -289,7 +242,7 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
       </form>
 
       <div className="response" aria-live="polite" data-answers={answers}>
-        {!outcome && <p className="muted response-empty">{tx(lang, "noAnswer")}</p>}
+        {!outcome && <p className="muted response-empty">{t(lang, "grpc.noAnswer")}</p>}
         {outcome?.kind === "error" && (
           <div className="response-error" role="alert">
             <div className="response-request">{outcome.label}</div>
@@ -305,7 +258,7 @@ export function GrpcPanel({ lang, runId, services, onCalled }: GrpcPanelProps) {
 
 function metadataText(lang: UiLang, md: Record<string, string[]>): string {
   const lines = Object.entries(md).flatMap(([k, values]) => values.map((v) => `${k}: ${v}`));
-  return lines.length > 0 ? lines.join("\n") : tx(lang, "none");
+  return lines.length > 0 ? lines.join("\n") : t(lang, "grpc.none");
 }
 
 function CallResult({
@@ -324,7 +277,7 @@ function CallResult({
   return (
     <>
       <div className="response-meta">
-        <span className={`status ${ok ? "status-ok" : "status-server-error"}`} aria-label="gRPC status">
+        <span className={`status ${ok ? "status-ok" : "status-server-error"}`} aria-label={t(lang, "grpc.status")}>
           {result.code} {result.codeName}
         </span>
         <span className="muted">{Math.round(result.durationMs * 10) / 10} ms</span>
@@ -333,24 +286,24 @@ function CallResult({
         </span>
         <span className="response-tabs" role="tablist">
           <button role="tab" aria-selected={view === "response"} onClick={() => setView("response")}>
-            {tx(lang, "response")}
+            {t(lang, "grpc.response")}
           </button>
           <button role="tab" aria-selected={view === "metadata"} onClick={() => setView("metadata")}>
-            {tx(lang, "metadata")}
+            {t(lang, "grpc.metadata")}
           </button>
         </span>
       </div>
       {view === "response" ? (
         <pre
           className={`response-body${ok ? " json" : " grpc-status-message"}`}
-          aria-label="gRPC response"
+          aria-label={t(lang, "grpc.responseBody")}
           tabIndex={0}
         >
           {ok ? JSON.stringify(result.response, null, 2) : `${result.codeName}: ${result.message}`}
         </pre>
       ) : (
-        <pre className="response-body" aria-label="gRPC metadata" tabIndex={0}>
-          {`# ${tx(lang, "headers")}\n${metadataText(lang, result.headers)}\n\n# ${tx(lang, "trailers")}\n${metadataText(lang, result.trailers)}`}
+        <pre className="response-body" aria-label={t(lang, "grpc.metadataBody")} tabIndex={0}>
+          {`# ${t(lang, "grpc.headers")}\n${metadataText(lang, result.headers)}\n\n# ${t(lang, "grpc.trailers")}\n${metadataText(lang, result.trailers)}`}
         </pre>
       )}
     </>
@@ -364,10 +317,10 @@ export function RequestTabs({ lang, http, grpc }: { lang: UiLang; http: ReactNod
     <div className="request-area">
       <div className="request-area-tabs" role="tablist">
         <button role="tab" aria-selected={tab === "http"} onClick={() => setTab("http")}>
-          {tx(lang, "tabHttp")}
+          {t(lang, "grpc.tabHttp")}
         </button>
         <button role="tab" aria-selected={tab === "grpc"} onClick={() => setTab("grpc")}>
-          {tx(lang, "tabGrpc")}
+          {t(lang, "grpc.tabGrpc")}
         </button>
       </div>
       <div className="request-area-pane" hidden={tab !== "http"}>

@@ -1,42 +1,31 @@
 "use client";
-// The lesson's workspace: files in the editor, Run/Stop/Reset, a terminal per service, and the request panel.
+// The lesson's workspace, as layout only: files in the editor, Run/Stop/Reset, a terminal per service, the request
+// panel and the traces. What happens lives in hooks (./hooks): the run, the edits, live save, requests, shortcuts.
 import dynamic from "next/dynamic";
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { call, getSocket, useServerState, CallError } from "@/lib/client-socket";
+import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
+import { useServerState } from "@/lib/client-socket";
 import { usePref } from "@/lib/client-prefs";
-import { clearEdits, loadEdits, saveEdits } from "@/lib/client-storage";
 import { tabLabels, tabOrder } from "@/lib/client-files";
-import {
-  appendSpans,
-  applyEvent,
-  diagnosticsByFile,
-  idleView,
-  isLive,
-  runStarted,
-  terminalText,
-  type RunView,
-} from "@/lib/client-run-state";
-import { noteRequest, useRecordProgress } from "@/lib/client-progress-hooks";
-import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
-import { EarlyBatches, WriteBarrier } from "@/lib/flow-control";
-import type {
-  ProtocolError,
-  RequestPayload,
-  RunEventsBatch,
-  RunInfo,
-  ServerToClientEvents,
-} from "@/lib/socket-protocol";
+import { diagnosticsByFile, isLive } from "@/lib/client-run-state";
+import { useRecordProgress } from "@/lib/client-progress-hooks";
 import type { RequestSpec } from "@/lib/lesson-schema";
 import { t, tf, type UiKey } from "@/lib/ui-text";
-import type { LessonFiles, SpanData } from "@/sandbox/types";
+import type { LessonFiles } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
 import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";
 import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
 import { TracesTab } from "@/components/traces/TracesTab";
 import { groupTraces } from "@/components/traces/trace-model";
-import { LogPanel, type ServiceAction } from "@/components/terminal/LogPanel";
+import { LogPanel } from "@/components/terminal/LogPanel";
 import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
+import { useEdits } from "./hooks/useEdits";
+import { useRun } from "./hooks/useRun";
+import { useServiceActions } from "./hooks/useServiceActions";
+import { useRequests } from "./hooks/useRequests";
+import { useLiveSave } from "./hooks/useLiveSave";
+import { useShortcuts } from "./hooks/useShortcuts";
+import { useActiveFile, useTerminalTab } from "./hooks/useFocus";
 
 const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
   ssr: false,
@@ -47,16 +36,6 @@ const DiffView = dynamic(() => import("@/components/editor/DiffView"), {
   ssr: false,
   loading: () => <div className="pane-loading" />,
 });
-
-const ATTACH_TIMEOUT_MS = 10_000;
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 60_000;
-/** A restart waits for the old container to stop (its grace period) and the new one to be created. */
-const SERVICE_ACTION_TIMEOUT_MS = 30_000;
-const REQUEST_TIMEOUT_MS = 40_000;
-const UPDATE_TIMEOUT_MS = 20_000;
-/** How long the answer to a save stays next to the run controls. */
-const SAVE_STATUS_MS = 7_000;
 
 export interface WorkspaceProps {
   slug: string;
@@ -88,267 +67,39 @@ export function Workspace({
   const paths = useMemo(() => tabOrder(Object.keys(originals), openFiles), [originals, openFiles]);
   const labels = useMemo(() => tabLabels(paths), [paths]);
 
-  const [files, setFiles] = useState<LessonFiles>(originals);
-  const [loaded, setLoaded] = useState(false);
-  const [revision, setRevision] = useState(0);
-  const [active, setActive] = useState(paths[0] ?? "");
+  const edits = useEdits(slug, originals);
+  const run = useRun(slug, services);
+  const { view, spans, bus } = run;
+  const live = isLive(view);
+  const actions = useServiceActions(run.runId, run.report);
+  const sends = useRequests(slug, requests, run.runId, view.runId);
+  const markers = useMemo(() => diagnosticsByFile(view.diagnostics), [view.diagnostics]);
+  const [active, setActive] = useActiveFile(paths, markers);
+  const [terminalTab, setTerminalTab] = useTerminalTab(view);
+  const liveSave = useLiveSave({ liveFiles, active, live, runId: run.runId, files: edits.current });
   /** The active file's edits beside the original, instead of the plain editor. */
   const [showChanges, setShowChanges] = useState(false);
-  const [view, setView] = useState<RunView>(() => idleView(services));
-  const [spans, setSpans] = useState<SpanData[]>([]);
-  const [lastTraceId, setLastTraceId] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState<"start" | "stop" | null>(null);
-  const [pendingService, setPendingService] = useState<string | null>(null);
-  const [notice, setNotice] = useState<ProtocolError | null>(null);
-  const [saveStatus, setSaveStatus] = useState<{ text: string; tone: "ok" | "info" | "error" } | null>(null);
-  const [terminalTab, setTerminalTab] = useState(ALL_PANE);
-  const [bus] = useState(() => new TerminalBus(services.map((s) => s.name)));
   const [editorSplit, setEditorSplit] = useSplit("editor", 0.56, 0.2, 0.85);
   const [bottomSplit, setBottomSplit] = useSplit("bottom", 0.56, 0.25, 0.8);
 
-  const runId = useRef<string | null>(null);
-  const ended = useRef<string | null>(null);
-  const filesRef = useRef(files);
-  useEffect(() => {
-    filesRef.current = files;
-  });
-
-  // Edits come back from localStorage after mount (the server renders the originals).
-  useEffect(() => {
-    const restored = loadEdits(localStorage, slug, originals);
-    setFiles(restored);
-    setRevision((r) => r + 1);
-    setLoaded(true);
-  }, [slug, originals]);
-
-  useEffect(() => {
-    if (loaded) saveEdits(localStorage, slug, files, originals);
-  }, [loaded, slug, files, originals]);
-
-  const onEdit = useCallback((path: string, text: string) => {
-    setFiles((prev) => (prev[path] === text ? prev : { ...prev, [path]: text }));
-  }, []);
-
-  // Events of the followed run into the terminals and the view; the tab acknowledges their text once written.
-  const applyBatch = useCallback(
-    ({ runId: id, events: batch, bytes, dropped }: RunEventsBatch) => {
-      // Flow control: the server counts this batch's log text as in flight until every pane has written it.
-      const barrier = new WriteBarrier(() => {
-        if (bytes > 0) getSocket().emit("run:ack", { runId: id, bytes });
-      });
-      // A run ends once; anything after its first "ended" is an echo.
-      const end = batch.findIndex((e) => e.type === "ended");
-      if (ended.current === id) return barrier.seal();
-      const events = end === -1 ? batch : batch.slice(0, end + 1);
-      if (end !== -1) ended.current = id;
-      // The lines were dropped before this batch's text, so the notice comes first.
-      for (const [service, lines] of Object.entries(dropped ?? {})) bus.dropped(service, lines, barrier);
-      for (const event of events) {
-        const out = terminalText(event);
-        if (out) bus.write(out.service, out.text, barrier);
-      }
-      barrier.seal();
-      setView((v) => events.reduce(applyEvent, v));
-      setSpans((s) => appendSpans(s, events));
-    },
-    [bus],
-  );
-
-  const earlyBatches = useRef(new EarlyBatches<RunEventsBatch>());
-  const ackUnshown = useCallback((b: RunEventsBatch) => {
-    if (b.bytes > 0) getSocket().emit("run:ack", { runId: b.runId, bytes: b.bytes });
-  }, []);
-
-  const adoptRun = useCallback(
-    (run: RunInfo) => {
-      runId.current = run.runId;
-      ended.current = null;
-      bus.reset();
-      setSpans([]);
-      setLastTraceId(undefined);
-      setView((v) => runStarted(v, run.runId, run.services));
-      // Its first events may have come with the answer that named it (see EarlyBatches).
-      const { mine, others } = earlyBatches.current.take(run.runId);
-      others.forEach(ackUnshown);
-      mine.forEach(applyBatch);
-    },
-    [bus, applyBatch, ackUnshown],
-  );
-
-  // The socket: run events of the followed run, and re-attaching after every (re)connection.
-  useEffect(() => {
-    const socket = getSocket();
-    const onEvents: ServerToClientEvents["run:events"] = (batch) => {
-      if (batch.runId === runId.current) applyBatch(batch);
-      else earlyBatches.current.hold(batch).forEach(ackUnshown);
-    };
-    const attach = async () => {
-      try {
-        const { run } = await call("run:attach", { lessonSlug: slug }, ATTACH_TIMEOUT_MS);
-        if (run) adoptRun(run);
-        else if (runId.current) setView((v) => (v.ended ? v : { ...v, ended: { reason: "stopped" } }));
-      } catch (err) {
-        if (err instanceof CallError) setNotice(err.error);
-      }
-    };
-    socket.on("run:events", onEvents);
-    socket.on("connect", attach);
-    if (socket.connected) void attach();
-    return () => {
-      socket.off("run:events", onEvents);
-      socket.off("connect", attach);
-    };
-  }, [slug, bus, adoptRun, applyBatch, ackUnshown]);
-
-  const run = useCallback(async () => {
-    if (busy === "start") return;
-    setBusy("start");
-    setNotice(null);
-    try {
-      const { run: started } = await call("run:start", { lessonSlug: slug, files: filesRef.current }, START_TIMEOUT_MS);
-      adoptRun(started);
-    } catch (err) {
-      if (err instanceof CallError) setNotice(err.error);
-    } finally {
-      setBusy(null);
-    }
-  }, [busy, slug, adoptRun]);
-
-  const stop = useCallback(async () => {
-    setBusy("stop");
-    try {
-      await call("run:stop", { runId: runId.current ?? undefined }, STOP_TIMEOUT_MS);
-    } catch (err) {
-      if (err instanceof CallError && err.error.code !== "NO_RUN") setNotice(err.error);
-    } finally {
-      setBusy(null);
-    }
-  }, []);
-
-  // One service of the live run: stopped to watch the others cope, or started again from the Run's files.
-  const serviceAction = useCallback(async (service: string, action: ServiceAction) => {
-    if (!runId.current) return;
-    setPendingService(service);
-    setNotice(null);
-    try {
-      await call("run:service", { runId: runId.current, service, action }, SERVICE_ACTION_TIMEOUT_MS);
-    } catch (err) {
-      if (err instanceof CallError) setNotice(err.error);
-    } finally {
-      setPendingService(null);
-    }
-  }, []);
-
+  const { start, clearDiagnostics } = run;
+  const { current, reset: resetEdits } = edits;
+  const startRun = useCallback(() => void start(current()), [start, current]);
   const reset = useCallback(() => {
     if (!window.confirm(t(lang, "resetConfirm"))) return;
-    clearEdits(localStorage, slug);
-    setFiles(originals);
-    setRevision((r) => r + 1);
-    setView((v) => ({ ...v, diagnostics: {} }));
-  }, [lang, slug, originals]);
-
-  const sendRequest = useCallback(
-    async (request: Omit<RequestPayload, "runId">) => {
-      if (!runId.current) throw new CallError({ code: "NO_RUN", message: "Press Run first." });
-      const { response } = await call("run:request", { ...request, runId: runId.current }, REQUEST_TIMEOUT_MS);
-      noteRequest(slug, request, requests);
-      // The server gave the request a traceparent: the traces panel can jump to that trace once its spans arrive.
-      setLastTraceId(response.traceId);
-      return response;
-    },
-    [slug, requests],
-  );
-
-  // Saving: edits are already kept in this browser; a live file of a running service is also sent into its
-  // container, where the service re-reads it without a restart.
-  const saveTimer = useRef<number | undefined>(undefined);
-  const showSave = useCallback((text: string, tone: "ok" | "info" | "error", sticky = false) => {
-    window.clearTimeout(saveTimer.current);
-    setSaveStatus({ text, tone });
-    if (!sticky) saveTimer.current = window.setTimeout(() => setSaveStatus(null), SAVE_STATUS_MS);
-  }, []);
-  useEffect(() => () => window.clearTimeout(saveTimer.current), []);
-  const activeRef = useRef(active);
-  const liveRef = useRef(false);
-  const save = useCallback(async () => {
-    const path = activeRef.current;
-    const file = path.split("/").pop() ?? path;
-    const readers = liveFiles?.[path];
-    if (!readers) return showSave(tf(lang, "savedLocally", { file }), "info");
-    const vars = { file, services: readers.join(", ") };
-    if (!runId.current || !liveRef.current) return showSave(tf(lang, "liveNotRunning", vars), "info");
-    showSave(tf(lang, "liveSending", vars), "info", true);
-    try {
-      const { results } = await call(
-        "run:update-files",
-        { runId: runId.current, files: { [path]: filesRef.current[path] ?? "" } },
-        UPDATE_TIMEOUT_MS,
-      );
-      const answer = results[0];
-      if (answer && answer.updated.length > 0 && answer.failed.length === 0) {
-        showSave(tf(lang, "liveSent", { file, services: answer.updated.join(", ") }), "ok");
-      } else if (answer?.unchanged) {
-        showSave(tf(lang, "liveUnchanged", vars), "info");
-      } else {
-        showSave(answer?.message ?? file, "error");
-      }
-    } catch (err) {
-      showSave(err instanceof CallError ? err.error.message : String(err), "error");
-    }
-  }, [lang, liveFiles, showSave]);
-
-  // Ctrl/Cmd+Enter runs and Ctrl/Cmd+S saves, wherever the focus is (captured before Monaco or the browser acts).
-  const runRef = useRef(run);
-  const saveRef = useRef(save);
-  useEffect(() => {
-    runRef.current = run;
-    saveRef.current = save;
-    activeRef.current = active;
-    liveRef.current = isLive(view);
-  });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
-        e.preventDefault();
-        e.stopPropagation();
-        void runRef.current();
-      } else if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "s") {
-        // Not the browser's "Save page as" dialog.
-        e.preventDefault();
-        e.stopPropagation();
-        void saveRef.current();
-      }
-    };
-    window.addEventListener("keydown", onKey, true);
-    return () => window.removeEventListener("keydown", onKey, true);
-  }, []);
-
-  const markers = useMemo(() => diagnosticsByFile(view.diagnostics), [view.diagnostics]);
-
-  // New compiler errors: show the first broken file if the open one has none.
-  useEffect(() => {
-    if (markers.size === 0 || markers.has(active)) return;
-    const first = paths.find((p) => markers.has(p));
-    if (first) setActive(first);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the errors change, not on every tab switch
-  }, [markers]);
-
-  // A failed service's terminal comes to the front.
-  const failed = view.services.find((s) => s.stage === "failed")?.name;
-  useEffect(() => {
-    if (failed) setTerminalTab(failed);
-  }, [failed]);
+    resetEdits();
+    clearDiagnostics();
+  }, [lang, resetEdits, clearDiagnostics]);
+  useShortcuts({ run: startRun, save: () => void liveSave.save() });
 
   const runKeys = useSyncExternalStore(
     () => () => {},
     () => (/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘↵" : "Ctrl↵"),
     () => "Ctrl↵",
   );
-  const live = isLive(view);
   const hasServices = services.length > 0;
-  const engine = server.status?.engine;
-  const engineDown = engine?.state === "unreachable";
-  const modified = (p: string) => files[p] !== originals[p];
+  const engineDown = server.status?.engine?.state === "unreachable";
+  const { files, loaded, revision, isModified: modified } = edits;
   const anyModified = paths.some(modified);
   // Only a file with edits has changes to show; the plain editor comes back once it matches the original again.
   const changesShown = showChanges && modified(active);
@@ -356,18 +107,20 @@ export function Workspace({
   useRecordProgress(slug, view, loaded && anyModified);
   // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
   const traceCount = useMemo(() => groupTraces(spans).length, [spans]);
+  const saveStatus = liveSave.status;
+  const saveText = saveStatus && ("key" in saveStatus ? tf(lang, saveStatus.key, saveStatus.vars) : saveStatus.text);
 
   return (
-    <section className="workspace" aria-label="Workspace">
+    <section className="workspace" aria-label={t(lang, "workspace")}>
       <div className="ws-toolbar">
         {hasServices && (
           <>
             <button
               type="button"
               className="btn btn-run"
-              onClick={() => void run()}
+              onClick={startRun}
               // Not before the stored edits are loaded (and the page hydrated): a Run then would build the original files.
-              disabled={!loaded || busy === "start" || engineDown}
+              disabled={!loaded || run.busy === "start" || engineDown}
               aria-label={t(lang, live ? "runAgain" : "run")}
               title={t(lang, "runHint")}
             >
@@ -380,8 +133,8 @@ export function Workspace({
             <button
               type="button"
               className="btn"
-              onClick={() => void stop()}
-              disabled={!live || busy === "stop"}
+              onClick={() => void run.stop()}
+              disabled={!live || run.busy === "stop"}
               aria-label={t(lang, "stop")}
             >
               <span className="btn-icon" aria-hidden>
@@ -408,7 +161,7 @@ export function Workspace({
           <button
             type="button"
             className="btn btn-ghost btn-live"
-            onClick={() => void save()}
+            onClick={() => void liveSave.save()}
             disabled={!live}
             title={t(lang, "sendLiveHint")}
           >
@@ -430,12 +183,12 @@ export function Workspace({
       </div>
 
       {saveStatus && (
-        <div className={`ws-save-status tone-${saveStatus.tone}`} role="status" title={saveStatus.text}>
-          {saveStatus.text}
+        <div className={`ws-save-status tone-${saveStatus.tone}`} role="status" title={saveText ?? undefined}>
+          {saveText}
         </div>
       )}
 
-      <StatusBanner lang={lang} server={server} view={view} notice={notice} onDismiss={() => setNotice(null)} />
+      <StatusBanner lang={lang} server={server} view={view} notice={run.notice} onDismiss={() => run.report(null)} />
 
       <div
         className="ws-main"
@@ -509,7 +262,7 @@ export function Workspace({
                 active={active}
                 theme={theme}
                 diagnostics={markers}
-                onChange={onEdit}
+                onChange={edits.edit}
                 label={`${t(lang, "files")}: ${active}`}
               />
             )}
@@ -517,7 +270,7 @@ export function Workspace({
         </div>
 
         {hasServices && (
-          <Splitter direction="rows" fraction={editorSplit} onChange={setEditorSplit} label="Resize editor" />
+          <Splitter direction="rows" fraction={editorSplit} onChange={setEditorSplit} label={t(lang, "resizeEditor")} />
         )}
 
         {hasServices && (
@@ -534,9 +287,9 @@ export function Workspace({
               services={view.services}
               active={terminalTab}
               onSelect={setTerminalTab}
-              onServiceAction={live ? (service, action) => void serviceAction(service, action) : undefined}
+              onServiceAction={live ? (service, action) => void actions.act(service, action) : undefined}
               fixedServices={renderedServices}
-              pendingService={pendingService}
+              pendingService={actions.pending}
               extra={{
                 id: TRACES_TAB,
                 tab: (
@@ -553,7 +306,7 @@ export function Workspace({
                     spans={spans}
                     hasRun={view.runId !== null}
                     traced={traces === true || spans.length > 0}
-                    lastRequestTraceId={lastTraceId}
+                    lastRequestTraceId={sends.lastTraceId}
                   />
                 ),
                 active: terminalTab === TRACES_TAB,
@@ -563,7 +316,7 @@ export function Workspace({
               direction="columns"
               fraction={bottomSplit}
               onChange={setBottomSplit}
-              label="Resize request panel"
+              label={t(lang, "resizeRequests")}
             />
             {services.some((s) => s.protocol === "grpc") ? (
               <RequestTabs
@@ -574,7 +327,7 @@ export function Workspace({
                     slug={slug}
                     services={view.services}
                     presets={requests}
-                    send={sendRequest}
+                    send={sends.sendHttp}
                   />
                 }
                 grpc={
@@ -582,15 +335,13 @@ export function Workspace({
                     lang={lang}
                     runId={view.runId}
                     services={view.services}
-                    // A gRPC call counts as a request sent (the lesson's suggestions are HTTP, so never as one of them).
-                    onCalled={(service, methodPath) =>
-                      noteRequest(slug, { service, method: "GRPC", path: methodPath }, requests)
-                    }
+                    describe={sends.describeGrpc}
+                    call={sends.callGrpc}
                   />
                 }
               />
             ) : (
-              <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sendRequest} />
+              <RequestPanel lang={lang} slug={slug} services={view.services} presets={requests} send={sends.sendHttp} />
             )}
           </div>
         )}
