@@ -19,6 +19,11 @@ export interface Limits {
   runsTotal: number;
   /** Runs waiting past runsTotal: each holds its files (up to 50 × 256 KiB) in memory; past it Run is refused. */
   runsQueued: number;
+  /**
+   * Disk the RUN steps of one image build may write in all (their containers' writable layers, polled while each step
+   * runs) and the largest file one may write (RLIMIT_FSIZE): the build API has no disk quota on this engine.
+   */
+  buildDiskBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -33,6 +38,8 @@ export const DEFAULT_LIMITS: Limits = {
   runsTotal: 6,
   // A class of 30 on one machine: 6 run, 24 wait (at most ~300 MiB of files held, usually a few KiB each).
   runsQueued: 24,
+  // The lesson's builds write ~30 MB (the binary and Go's cache); 1 GiB leaves room and keeps 6 runs under 6 GiB.
+  buildDiskBytes: 1024 * 1024 * 1024,
 };
 
 /** Upload limits for the files of one run (checked before anything reaches Docker). */
@@ -42,6 +49,14 @@ export const MAX_FILES = 50;
 export const MAX_RESPONSE_BODY_BYTES = 256 * 1024;
 /** Spans a run keeps for replay to a reloaded page (and a page keeps to draw); past it the oldest are dropped. */
 export const MAX_SPANS_PER_RUN = 5000;
+
+/** How often a running RUN step's writable layer is sized: a step writing ~1 GB/s overshoots by about this much. */
+export const BUILD_DISK_POLL_MS = 250;
+/** Patterns of one .dockerignore, and characters of one: bounds the matching work (pattern × path) per file. */
+export const MAX_DOCKERIGNORE_PATTERNS = 100;
+export const MAX_DOCKERIGNORE_PATTERN_CHARS = 200;
+/** /etc/passwd or /etc/group read out of a built image to resolve its USER: real ones are a few KiB. */
+export const MAX_ACCOUNT_FILE_BYTES = 64 * 1024;
 /**
  * Open files per process in a sandbox container (soft = hard, so a program cannot raise it). The go tool and every
  * lesson service need far fewer; with the pids limit it bounds the kernel memory one container can pin in open files.

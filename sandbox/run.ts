@@ -8,6 +8,7 @@ import { parseGoDiagnostics } from "./diagnostics";
 import { dockerfileDiagnostics } from "./dockerfile";
 import {
   buildServiceImage,
+  builtImageTag,
   ImageBuildError,
   imageSizeLine,
   removeBuiltImage,
@@ -48,8 +49,6 @@ const STOP_GRACE_SECONDS = 2;
  * the requests in flight (lesson 16.9) can be watched to the end.
  */
 const SERVICE_STOP_GRACE_SECONDS = 10;
-/** Who a built image runs as when its Dockerfile leaves it as root (distroless's "nonroot" user id). */
-const NON_ROOT_FALLBACK = "65532:65532";
 /** The /tmp of a container built from a Dockerfile: its program needs no build space there. */
 const BUILT_TMPFS_BYTES = 64 * 1024 * 1024;
 
@@ -379,7 +378,7 @@ export class Run implements RunHandle {
     rt.buildAbort = abort;
     const remainingMs = rt.startedAt + this.limits.startTimeoutMs - Date.now();
     const timer = setTimeout(() => abort.abort(), Math.max(0, remainingMs));
-    rt.builtTag = `playground-build/${this.lesson.slug}-${spec.name}:${this.id}`;
+    rt.builtTag = builtImageTag(this.lesson.slug, spec.name, this.id);
     const started = Date.now();
     let built: BuiltImage;
     try {
@@ -431,14 +430,8 @@ export class Run implements RunHandle {
     });
     this.system(imageSizeLine(built, seconds), spec.name);
 
-    let user = built.user;
-    if (!user || /^(0|root)(:|$)/.test(user)) {
-      this.system(
-        `the image would run as root (no USER, or USER root); the playground runs it as ${NON_ROOT_FALLBACK} instead`,
-        spec.name,
-      );
-      user = NON_ROOT_FALLBACK;
-    }
+    const user = built.runAs.user;
+    if (built.runAs.notice) this.system(`${built.runAs.notice}; the playground runs it as ${user} instead`, spec.name);
     try {
       const labels = runLabels(this.id, this.lesson.slug, this.owner);
       await this.createService(await docker(), rt, labels, {

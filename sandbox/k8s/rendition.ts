@@ -10,7 +10,14 @@ import { connect } from "node:net";
 import { parseGoDiagnostics } from "../diagnostics";
 import { docker, isNotFound } from "../docker";
 import { dockerfileDiagnostics } from "../dockerfile";
-import { buildServiceImage, formatBytes, ImageBuildError, removeBuiltImage } from "../dockerfile-build";
+import {
+  buildServiceImage,
+  builtImageTag,
+  formatBytes,
+  ImageBuildError,
+  NON_ROOT_FALLBACK,
+  removeBuiltImage,
+} from "../dockerfile-build";
 import { localBaseImages } from "../image";
 import { SERVICE_LABEL } from "../labels";
 import { sandboxHostConfig } from "../container-config";
@@ -44,8 +51,6 @@ import {
   type ServiceSpecK8s,
 } from "./validate";
 
-/** Who a built image runs as when its Dockerfile leaves it as root (distroless's "nonroot" user id). */
-const NON_ROOT_FALLBACK = "65532:65532";
 const POD_TMPFS = `rw,noexec,nosuid,nodev,size=${64 * 1024 * 1024},mode=1777`;
 /** Seconds a pod gets between SIGTERM and SIGKILL (terminationGracePeriodSeconds, shortened for the sandbox). */
 const GRACE_SECONDS = 2;
@@ -223,7 +228,7 @@ export class LocalRendition {
   /** Builds one image from its Dockerfile; returns the user it runs as, or undefined when the build failed. */
   private async build(image: string, files: LessonFiles): Promise<string | undefined> {
     const dir = this.spec.images[image];
-    const tag = `playground-build/${this.host.lessonSlug}-${image.replace(/[^a-z0-9]+/g, "-")}:${this.host.runId}`;
+    const tag = builtImageTag(this.host.lessonSlug, image, this.host.runId);
     this.builtTags.add(tag);
     const bases = await localBaseImages();
     this.host.system(`docker build -t ${image} ${dir} (stands in for pushing ${image} to a registry)`, this.primary);
@@ -250,11 +255,9 @@ export class LocalRendition {
         `image ${image} built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${formatBytes(result.bytes)}`,
         this.primary,
       );
-      if (!result.user || /^(0|root)(:|$)/.test(result.user)) {
-        this.host.system(`the image would run as root; the pods run as ${NON_ROOT_FALLBACK} instead`, this.primary);
-        return NON_ROOT_FALLBACK;
-      }
-      return result.user;
+      const { user, notice } = result.runAs;
+      if (notice) this.host.system(`${notice}; the pods run as ${user} instead`, this.primary);
+      return user;
     } catch (err) {
       if (this.stopped) return undefined;
       const message =
