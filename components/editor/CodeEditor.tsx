@@ -2,7 +2,7 @@
 // The Monaco editor of a lesson: one model per file, compiler messages as markers. Loaded only in the browser.
 import { useEffect, useRef } from "react";
 import { Editor, type OnMount } from "@monaco-editor/react";
-import { monaco } from "./monaco-setup";
+import { editorTheme, monaco } from "./monaco-setup";
 import { languageOf } from "@/lib/client-files";
 import type { Diagnostic, LessonFiles } from "@/sandbox/types";
 
@@ -121,7 +121,7 @@ export default function CodeEditor({
       defaultValue={files[active]}
       defaultLanguage={languageOf(active)}
       keepCurrentModel
-      theme={theme === "dark" ? "vs-dark" : "vs"}
+      theme={editorTheme(theme)}
       onMount={onMount}
       loading={null}
       wrapperProps={{ className: "code-editor", "aria-label": label }}

@@ -3,7 +3,7 @@
 // so typing here edits the file, and compiler markers show here too. Loaded only in the browser.
 import { useEffect, useRef } from "react";
 import { DiffEditor } from "@monaco-editor/react";
-import { monaco } from "./monaco-setup";
+import { editorTheme, monaco } from "./monaco-setup";
 import { modelUri } from "./CodeEditor";
 import { languageOf } from "@/lib/client-files";
 
@@ -58,7 +58,7 @@ export default function DiffView({ slug, path, original, theme, label }: DiffVie
       modifiedModelPath={modelUri(slug, path)}
       keepCurrentOriginalModel
       keepCurrentModifiedModel
-      theme={theme === "dark" ? "vs-dark" : "vs"}
+      theme={editorTheme(theme)}
       loading={null}
       options={OPTIONS}
       wrapperProps={{ className: "code-editor code-diff", "aria-label": label }}

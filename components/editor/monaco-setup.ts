@@ -36,4 +36,24 @@ self.MonacoEnvironment = {
 
 loader.config({ monaco });
 
+/**
+ * Monaco's own themes with the colours that fall under WCAG AA contrast (4.5:1) on their background made darker
+ * (light) or brighter (dark): comments, line numbers, some keywords and strings.
+ */
+monaco.editor.defineTheme("playground-dark", {
+  base: "vs-dark",
+  inherit: true,
+  rules: [{ token: "comment", foreground: "7fae6b" }],
+  colors: { "editorLineNumber.foreground": "#9a9a9a" },
+});
+monaco.editor.defineTheme("playground-light", {
+  base: "vs",
+  inherit: true,
+  rules: [{ token: "comment", foreground: "00700f" }],
+  colors: { "editorLineNumber.foreground": "#6e7681" },
+});
+
+/** The editor theme of a page theme. */
+export const editorTheme = (theme: "dark" | "light") => (theme === "dark" ? "playground-dark" : "playground-light");
+
 export { monaco };

@@ -199,40 +199,43 @@ export function Workspace({
         }}
       >
         <div className="editor-pane">
-          <div className="file-tabs" role="tablist" aria-label={t(lang, "files")}>
-            {paths.map((p) => {
-              const errors = markers.get(p)?.length ?? 0;
-              return (
-                <button
-                  key={p}
-                  type="button"
-                  role="tab"
-                  aria-selected={p === active}
-                  className="file-tab"
-                  data-path={p}
-                  data-modified={modified(p) || undefined}
-                  title={p}
-                  onClick={() => setActive(p)}
-                >
-                  {labels[p]}
-                  {errors > 0 && (
-                    <span className="tab-errors" title={`${errors} ${t(lang, "problems")}`}>
-                      {errors}
-                    </span>
-                  )}
-                  {modified(p) && (
-                    <span
-                      className="tab-modified"
-                      role="img"
-                      aria-label={t(lang, "modified")}
-                      title={t(lang, "modified")}
-                    >
-                      ●
-                    </span>
-                  )}
-                </button>
-              );
-            })}
+          <div className="file-tabs">
+            {/* The tabs alone: the Changes button beside them is not a tab. */}
+            <div className="file-tabs-list" role="tablist" aria-label={t(lang, "files")}>
+              {paths.map((p) => {
+                const errors = markers.get(p)?.length ?? 0;
+                return (
+                  <button
+                    key={p}
+                    type="button"
+                    role="tab"
+                    aria-selected={p === active}
+                    className="file-tab"
+                    data-path={p}
+                    data-modified={modified(p) || undefined}
+                    title={p}
+                    onClick={() => setActive(p)}
+                  >
+                    {labels[p]}
+                    {errors > 0 && (
+                      <span className="tab-errors" title={`${errors} ${t(lang, "problems")}`}>
+                        {errors}
+                      </span>
+                    )}
+                    {modified(p) && (
+                      <span
+                        className="tab-modified"
+                        role="img"
+                        aria-label={t(lang, "modified")}
+                        title={t(lang, "modified")}
+                      >
+                        ●
+                      </span>
+                    )}
+                  </button>
+                );
+              })}
+            </div>
             <button
               type="button"
               className="file-tabs-changes"
