@@ -1,5 +1,7 @@
 // The one Node process: Next.js pages and socket.io on the same port, wired to the sandbox engine.
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
 import type { Duplex } from "node:stream";
 import next from "next";
 import { Server, type Socket } from "socket.io";
@@ -24,6 +26,7 @@ import {
   checkRequest,
   contentSecurityPolicy,
   hostPolicy,
+  inlineScriptHashes,
   newNonce,
   scriptHash,
   type GuardVerdict,
@@ -69,8 +72,21 @@ const hosts = hostPolicy({
   allowed: process.env.PLAYGROUND_ALLOWED_HOSTS,
   publicUrl: process.env.PLAYGROUND_PUBLIC_URL,
 });
-/** The theme boot script is the one inline script of our own: allowed by its hash, not by 'unsafe-inline'. */
-const INLINE_SCRIPT_HASHES = [scriptHash(PREFS_BOOT_SCRIPT)];
+/**
+ * The theme boot script is the one inline script of our own: allowed by its hash, not by 'unsafe-inline'. The pages
+ * Next prerendered at build time (its static 404) carry inline scripts without a nonce: their hashes are added too.
+ */
+const INLINE_SCRIPT_HASHES = [scriptHash(PREFS_BOOT_SCRIPT), ...(dev ? [] : prerenderedScriptHashes())];
+
+function prerenderedScriptHashes(): string[] {
+  const dir = path.join(import.meta.dirname, ".next", "server", "app");
+  try {
+    const pages = readdirSync(dir).filter((f) => f.endsWith(".html"));
+    return [...new Set(pages.flatMap((f) => inlineScriptHashes(readFileSync(path.join(dir, f), "utf8"))))];
+  } catch {
+    return []; // no build yet: Next will say so itself
+  }
+}
 
 const log = (line: string) => console.log(`[playground] ${line}`);
 
@@ -352,6 +368,14 @@ io.on("connection", (rawSocket) => {
 httpServer.listen(port, hostname, () => {
   log(`${dev ? "development" : "production"} server on http://${hostname}:${port}`);
   log(`answers to ${hosts.hosts.map((h) => (h.port ? `${h.name}:${h.port}` : h.name)).join(", ")}`);
+  if (
+    ["0.0.0.0", "::"].includes(hostname) &&
+    !process.env.PLAYGROUND_ALLOWED_HOSTS &&
+    !process.env.PLAYGROUND_PUBLIC_URL
+  )
+    log(
+      "listening on every address, but other machines' names are refused: set PLAYGROUND_ALLOWED_HOSTS or PLAYGROUND_PUBLIC_URL",
+    );
   void bringUpEngine();
 });
 

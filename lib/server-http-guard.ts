@@ -132,6 +132,19 @@ export function scriptHash(source: string): string {
   return `'sha256-${createHash("sha256").update(source, "utf8").digest("base64")}'`;
 }
 
+/**
+ * Hashes of the inline scripts of a prerendered page (Next's static 404 is built once, without a request to take a
+ * nonce from), so the CSP allows exactly those scripts and nothing else inline.
+ */
+export function inlineScriptHashes(html: string): string[] {
+  const hashes = new Set<string>();
+  for (const m of html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/gi)) {
+    if (/\ssrc\s*=/i.test(m[1] ?? "") || m[2] === "") continue;
+    hashes.add(scriptHash(m[2]));
+  }
+  return [...hashes];
+}
+
 export function newNonce(): string {
   return randomBytes(16).toString("base64");
 }

@@ -6,6 +6,7 @@ import {
   checkRequest,
   contentSecurityPolicy,
   hostPolicy,
+  inlineScriptHashes,
   scriptHash,
   splitHost,
 } from "@/lib/server-http-guard";
@@ -132,5 +133,14 @@ describe("contentSecurityPolicy", () => {
   });
   it("hashes a script as the browser does (sha256, base64)", () => {
     expect(scriptHash("")).toBe("'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+  });
+});
+
+describe("inlineScriptHashes", () => {
+  it("hashes each distinct inline script of a prerendered page, not external or empty ones", () => {
+    const html =
+      '<script src="/a.js" async=""></script><script>a()</script><script type="module">b()</script>' +
+      "<script>a()</script><script></script><SCRIPT>c()\n</SCRIPT>";
+    expect(inlineScriptHashes(html)).toEqual([scriptHash("a()"), scriptHash("b()"), scriptHash("c()\n")]);
   });
 });
