@@ -45,6 +45,9 @@ export const startPayload = z
 /** Without a runId: whatever run the client has, including one still waiting for the image. */
 export const stopPayload = z.object({ runId: runId.optional() }).strict();
 
+/** Headers of one request from the request panel. */
+export const MAX_REQUEST_HEADERS = 64;
+
 export const requestPayload = z
   .object({
     runId,
@@ -55,7 +58,12 @@ export const requestPayload = z
       .min(1)
       .max(2048)
       .refine((p) => p.startsWith("/") && !p.startsWith("//"), "a path starting with /"),
-    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name"), z.string().max(8192)),
+    headers: z
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name"), z.string().max(8192))
+      // Each is forwarded to the learner's service: a browser sends a dozen, a hand-written request a few more.
+      .refine((h) => Object.keys(h).length <= MAX_REQUEST_HEADERS, {
+        message: `at most ${MAX_REQUEST_HEADERS} headers`,
+      }),
     body: z
       .string()
       .max(1024 * 1024)
