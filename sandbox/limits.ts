@@ -57,6 +57,30 @@ export const MAX_DOCKERIGNORE_PATTERNS = 100;
 export const MAX_DOCKERIGNORE_PATTERN_CHARS = 200;
 /** /etc/passwd or /etc/group read out of a built image to resolve its USER: real ones are a few KiB. */
 export const MAX_ACCOUNT_FILE_BYTES = 64 * 1024;
+
+// What a program's output may cost the server. Every service can print marker lines ("@@playground:…"), so they
+// are bounded like the rest of its output; the figures below bound one run's memory (times `runsTotal` in all).
+/** Longest marker line held back while its end has not come: a span line of the collector is a few KiB. */
+export const MAX_MARKER_LINE_BYTES = 64 * 1024;
+/** Marker text (spans, stage words) one service's life may have read, on top of its output budget: ~16k spans. */
+export const MARKER_BYTES_PER_SERVICE = 8 * 1024 * 1024;
+/** Nesting of [ and { in a span line: the collector's deepest is 8 (an event's attribute, 4 lists deep). */
+export const MAX_SPAN_JSON_DEPTH = 12;
+/** Containers nested inside one attribute value before the rest becomes "…" (the collector's own cut). */
+export const MAX_ATTRIBUTE_DEPTH = 4;
+/** Items of one attribute list, and keys of one attribute map or a span's attributes: the collector keeps 64. */
+export const MAX_ATTRIBUTE_ITEMS = 64;
+/** Characters of one attribute string: the collector cuts at 1 KiB, so this only cuts what it did not print. */
+export const MAX_ATTRIBUTE_STRING = 2048;
+/** Bytes of spans (as sent) a run keeps for replay, beside their count: 5000 spans of ~800 B. */
+export const MAX_SPAN_BYTES_PER_RUN = 4 * 1024 * 1024;
+/** Bytes of a run's other replayed events (stages, ports, diagnostics): a run has a few dozen small ones. */
+export const HISTORY_OTHER_BYTES = 1024 * 1024;
+// Memory of one run, in sum: per service a log ring (history.ts, 256 KiB plus its newest chunk, itself within the
+// 2 MiB output budget), the kept build output (256 KiB), two held-back marker lines (2 × 64 KiB); per run the spans
+// (MAX_SPAN_BYTES_PER_RUN) and other events (HISTORY_OTHER_BYTES). Per follower (a tab), the batch buffer holds live
+// text and spans up to the flow window's high watermark (lib/flow-control.ts, 1 MiB) plus one chunk.
+
 /**
  * Open files per process in a sandbox container (soft = hard, so a program cannot raise it). The go tool and every
  * lesson service need far fewer; with the pids limit it bounds the kernel memory one container can pin in open files.

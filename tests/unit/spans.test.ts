@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { nanosToMicros, parseSpanLine } from "../../sandbox/spans";
+import { jsonDepthWithin, nanosToMicros, parseSpanLine, readSpanLine, spanBytes } from "../../sandbox/spans";
+import {
+  MAX_ATTRIBUTE_ITEMS,
+  MAX_ATTRIBUTE_STRING,
+  MAX_MARKER_LINE_BYTES,
+  MAX_SPAN_JSON_DEPTH,
+} from "../../sandbox/limits";
 import { appendSpans } from "../../lib/client-run-state";
 import { EventBatcher } from "../../lib/server-sessions";
 import type { RunEvent, SpanData } from "../../sandbox/types";
@@ -54,6 +60,96 @@ describe("span lines", () => {
     expect(parseSpanLine(JSON.stringify({ ...line, kind: "weird" }))).toBeNull();
     expect(parseSpanLine(JSON.stringify({ ...line, startTimeUnixNano: 1795613456 }))).toBeNull();
     expect(parseSpanLine(JSON.stringify({ ...line, service: "" }))).toBeNull();
+  });
+});
+
+describe("hostile span lines", () => {
+  const withAttribute = (json: string): string =>
+    JSON.stringify({ ...line, attributes: { deep: "DEEP" } }).replace('"DEEP"', json);
+
+  it("refuses a line nested 5,000 deep without walking it (no stack overflow)", () => {
+    const deep = withAttribute("[".repeat(5000) + "]".repeat(5000));
+    expect(deep.length).toBeLessThan(MAX_MARKER_LINE_BYTES);
+    expect(() => readSpanLine(deep)).not.toThrow();
+    expect(readSpanLine(deep)).toEqual({ span: null, why: "it is nested too deeply" });
+    // Unbalanced is refused the same way: the scan never needs the closing half.
+    expect(readSpanLine(withAttribute("[".repeat(5000)))).toMatchObject({ span: null });
+  });
+
+  it("refuses a million-deep line by its length, and scans one in a single pass", () => {
+    const million = "[".repeat(1_000_000);
+    expect(readSpanLine(withAttribute(million))).toEqual({ span: null, why: "it is too long" });
+    const started = performance.now();
+    expect(jsonDepthWithin(million, MAX_SPAN_JSON_DEPTH)).toBe(false);
+    expect(jsonDepthWithin(`"${million}"`, 1)).toBe(true); // inside a string it is text
+    expect(jsonDepthWithin('["\\"]', 1)).toBe(true); // an escaped backslash ends before the quote
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("keeps the collector's deepest span whole and cuts deeper values to …", () => {
+    const four = [[[["x"]]]];
+    const ok = readSpanLine(
+      JSON.stringify({
+        ...line,
+        attributes: { four },
+        events: [{ name: "e", timeUnixNano: "1", attributes: { four } }],
+      }),
+    );
+    expect(ok.span?.attributes.four).toEqual(four);
+    expect(ok.span?.events[0].attributes.four).toEqual(four);
+    expect(ok).toMatchObject({ cut: 0 });
+    const five = readSpanLine(withAttribute(JSON.stringify([[[[["x"]]]]])));
+    expect(five.span?.attributes.deep).toEqual([[[["…"]]]]);
+    expect(five).toMatchObject({ cut: 1 });
+  });
+
+  it("cuts long strings, long lists and many keys, and counts the cuts", () => {
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+    const read = readSpanLine(
+      JSON.stringify({
+        ...line,
+        attributes: {
+          long: "é".repeat(MAX_ATTRIBUTE_STRING + 10),
+          emoji: `${"a".repeat(MAX_ATTRIBUTE_STRING - 1)}😀`,
+          list: Array.from({ length: 1000 }, (_, i) => i),
+          map: many,
+        },
+      }),
+    );
+    const a = read.span!.attributes;
+    expect(a.long).toBe(`${"é".repeat(MAX_ATTRIBUTE_STRING)}…`);
+    // Half of a surrogate pair is not left behind.
+    expect(a.emoji).toBe(`${"a".repeat(MAX_ATTRIBUTE_STRING - 1)}…`);
+    expect(a.list).toHaveLength(MAX_ATTRIBUTE_ITEMS);
+    expect(Object.keys(a.map as object)).toHaveLength(MAX_ATTRIBUTE_ITEMS);
+    expect(read).toMatchObject({ cut: 4 });
+    const top = readSpanLine(JSON.stringify({ ...line, attributes: many }));
+    expect(Object.keys(top.span!.attributes)).toHaveLength(MAX_ATTRIBUTE_ITEMS);
+  });
+
+  it('keeps a "__proto__" key as data, never as a prototype', () => {
+    const read = readSpanLine(withAttribute('{"__proto__":{"polluted":true}}'));
+    const deep = read.span!.attributes.deep as Record<string, unknown>;
+    expect(Object.getPrototypeOf(deep)).toBe(Object.prototype);
+    expect(Object.keys(deep)).toEqual(["__proto__"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("reads a line with invalid UTF-8 (decoded to U+FFFD) or lone surrogates without throwing", () => {
+    const [before, after] = JSON.stringify({ ...line, name: "b#d" }).split("#");
+    const bytes = Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from(after)]);
+    const read = readSpanLine(bytes.toString("utf8"));
+    expect(read.span?.name).toBe("b\ufffd\ufffd(d");
+    expect(readSpanLine(withAttribute('"\\ud800"')).span?.attributes.deep).toBe("\ud800");
+    for (const junk of ["", "{", "[]", "null", '{"traceId":1}', "\u0000", "1e999999"])
+      expect(() => readSpanLine(junk)).not.toThrow();
+  });
+
+  it("measures a span once, as sent", () => {
+    const span = parseSpanLine(JSON.stringify(line))!;
+    expect(spanBytes(span)).toBe(JSON.stringify(span).length);
+    span.name = "x".repeat(10_000); // measured already: the same object is not measured again
+    expect(spanBytes(span)).toBeLessThan(10_000);
   });
 });
 

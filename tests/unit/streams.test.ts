@@ -96,3 +96,80 @@ describe("marker splitter", () => {
     expect(s.push("\nnext\n")).toEqual({ text: "\nnext\n", markers: [] });
   });
 });
+
+describe("marker splitter against a hostile program", () => {
+  const P = "@@playground:";
+
+  /** Feeds the chunks and joins what comes out, markers marked with ⟦⟧ in their place. */
+  function feed(chunks: string[]): string {
+    const s = new MarkerSplitter();
+    let out = "";
+    for (const c of [...chunks.map((c) => s.split(c)), s.end()])
+      for (const p of c) out += p.kind === "text" ? p.text : `⟦${p.body}⟧`;
+    return out;
+  }
+
+  it("keeps text and markers in the order they were written", () => {
+    const s = new MarkerSplitter();
+    expect(s.split(`a\n${P}starting\nb\n${P}span {}\nc`)).toEqual([
+      { kind: "text", text: "a\n" },
+      { kind: "marker", body: "starting", line: `${P}starting` },
+      { kind: "text", text: "b\n" },
+      { kind: "marker", body: "span {}", line: `${P}span {}` },
+      { kind: "text", text: "c" },
+    ]);
+  });
+
+  it("gives the same result however the output is cut, one byte at a time included", () => {
+    const all = `x\n${P}building\n${P}span {"a":1}\n@@play\n@@playful\nlast ${P}not-at-start\n${P}starting`;
+    const whole = feed([all]);
+    expect(whole).toBe(`x\n⟦building⟧⟦span {"a":1}⟧@@play\n@@playful\nlast ${P}not-at-start\n⟦starting⟧`);
+    expect(feed([...all])).toBe(whole);
+    for (let cut = 1; cut < all.length; cut += 3) expect(feed([all.slice(0, cut), all.slice(cut)])).toBe(whole);
+  });
+
+  it("never reads a marker in the middle of a line, however the line was cut", () => {
+    expect(feed(["prompt> ", `${P}failed forged\n`, `${P}building\n`])).toBe(`prompt> ${P}failed forged\n⟦building⟧`);
+    expect(feed(["prompt> @@pl", "ayground:failed\n"])).toBe(`prompt> ${P}failed\n`);
+  });
+
+  it("holds a marker line written a byte at a time in time proportional to its length", () => {
+    const line = `${P}span ${"z".repeat(MAX_MARKER_LINE_BYTES - 100)}`;
+    const s = new MarkerSplitter();
+    const started = performance.now();
+    let markers = 0;
+    for (const ch of line) markers += s.split(ch).length;
+    markers += s.split("\n").filter((p) => p.kind === "marker").length;
+    // Re-reading the held line on every byte would take minutes here.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(markers).toBe(1);
+  });
+
+  it("passes a marker line longer than the limit as text, whole or in pieces, and reads the next line again", () => {
+    const huge = `${P}span ${"[".repeat(MAX_MARKER_LINE_BYTES + 10)}`;
+    expect(feed([`${huge}\n${P}building\n`])).toBe(`${huge}\n⟦building⟧`);
+    const pieces: string[] = [];
+    for (let i = 0; i < huge.length; i += 4096) pieces.push(huge.slice(i, i + 4096));
+    expect(feed([...pieces, `\n${P}building\n`])).toBe(`${huge}\n⟦building⟧`);
+    expect(extractMarkers(`${huge}\n`).markers).toEqual([]);
+  });
+
+  it("reads a million-deep line as plain text without holding it", () => {
+    const s = new MarkerSplitter();
+    const deep = `${P}span ${"[".repeat(1_000_000)}`;
+    const out = s.split(deep);
+    expect(out).toEqual([{ kind: "text", text: deep }]);
+  });
+});
+
+describe("marker allowance", () => {
+  it("counts marker text apart from the output, refuses past it and says so once", () => {
+    const b = new OutputBudget(10, 100);
+    expect(b.takeMarker(60)).toEqual({ ok: true, justExceeded: false });
+    expect(b.takeMarker(60)).toEqual({ ok: false, justExceeded: true });
+    // Closed for good: a smaller line that would have fitted is refused too, without a second notice.
+    expect(b.takeMarker(1)).toEqual({ ok: false, justExceeded: false });
+    expect(b.refusedMarkers).toBe(2);
+    expect(b.take("stdout", Buffer.from("output")).keep.toString()).toBe("output");
+  });
+});
