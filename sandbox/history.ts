@@ -1,6 +1,7 @@
 // A run's replayable past, bounded: a ring of recent log chunks per service plus the run's other events, merged
 // back into arrival order for a listener that attaches late (a reloaded page).
-import { MAX_SPANS_PER_RUN } from "./limits";
+import { HISTORY_OTHER_BYTES, MAX_SPAN_BYTES_PER_RUN, MAX_SPANS_PER_RUN } from "./limits";
+import { spanBytes } from "./spans";
 import type { RunEvent } from "./types";
 
 /** Log text kept per service (and for the run-wide lines): the recent part a reloaded page shows again. */
@@ -13,6 +14,60 @@ type LogEvent = Extract<RunEvent, { type: "log" }>;
 interface Entry<E> {
   seq: number;
   event: E;
+}
+
+interface SizedEntry extends Entry<RunEvent> {
+  bytes: number;
+}
+
+/** The size of an event other than log text and spans (a few dozen small ones per run), as sent. */
+function eventBytes(event: RunEvent): number {
+  try {
+    return JSON.stringify(event).length;
+  } catch {
+    return HISTORY_OTHER_BYTES;
+  }
+}
+
+/**
+ * A list bounded in count and bytes that drops its oldest part at once when either is passed, so a steady stream
+ * does not copy the list on every push.
+ */
+class BoundedList {
+  private entries: SizedEntry[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly maxCount: number,
+    private readonly maxBytes: number,
+    /** The share kept when a bound is passed. */
+    private readonly keep: number,
+  ) {}
+
+  push(entry: SizedEntry): void {
+    this.entries.push(entry);
+    this.bytes += entry.bytes;
+    if (this.entries.length <= this.maxCount && this.bytes <= this.maxBytes) return;
+    const count = Math.floor(this.maxCount * this.keep);
+    const budget = Math.floor(this.maxBytes * this.keep);
+    // The newest stay, as many as fit both bounds (the newest one always).
+    let from = this.entries.length - 1;
+    let bytes = this.entries[from].bytes;
+    while (from > 0 && this.entries.length - from < count && bytes + this.entries[from - 1].bytes <= budget) {
+      from--;
+      bytes += this.entries[from].bytes;
+    }
+    this.entries = this.entries.slice(from);
+    this.bytes = bytes;
+  }
+
+  list(): SizedEntry[] {
+    return this.entries;
+  }
+
+  get size(): { count: number; bytes: number } {
+    return { count: this.entries.length, bytes: this.bytes };
+  }
 }
 
 const countLines = (text: string): number => {
@@ -77,19 +132,27 @@ export class LogRing {
 
 /**
  * Every event of a run, bounded: logs per service in rings, spans in a list of their own (a traced run makes
- * thousands, which must not push out its stage changes), the rest in a capped list, all in one order.
+ * thousands, which must not push out its stage changes), the rest in a capped list, all in one order. Spans and
+ * the rest are bounded in bytes as well as in count: a program decides how large its spans are.
  */
 export class RunHistory {
   private seq = 0;
   private readonly logs = new Map<string, LogRing>();
-  private others: Entry<RunEvent>[] = [];
-  private spans: Entry<RunEvent>[] = [];
+  private readonly others: BoundedList;
+  private readonly spans: BoundedList;
 
   constructor(
     private readonly bytesPerService = HISTORY_BYTES_PER_SERVICE,
-    private readonly maxOther = HISTORY_OTHER_EVENTS,
-    private readonly maxSpans = MAX_SPANS_PER_RUN,
-  ) {}
+    maxOther = HISTORY_OTHER_EVENTS,
+    maxSpans = MAX_SPANS_PER_RUN,
+    maxSpanBytes = MAX_SPAN_BYTES_PER_RUN,
+    maxOtherBytes = HISTORY_OTHER_BYTES,
+  ) {
+    // The oldest tenth of the spans goes at once; halving the rest keeps the cost per event constant (which kind
+    // overflows is the emitter's to bound).
+    this.spans = new BoundedList(maxSpans, maxSpanBytes, 0.9);
+    this.others = new BoundedList(maxOther, maxOtherBytes, 0.5);
+  }
 
   push(event: RunEvent): void {
     const seq = this.seq++;
@@ -99,15 +162,13 @@ export class RunHistory {
       ring.push(seq, event);
       return;
     }
-    if (event.type === "span") {
-      this.spans.push({ seq, event });
-      // The oldest tenth goes at once, so a steady stream of spans does not copy the list on every span.
-      if (this.spans.length > this.maxSpans) this.spans = this.spans.slice(-Math.floor(this.maxSpans * 0.9));
-      return;
-    }
-    this.others.push({ seq, event });
-    // Halving at once keeps the cost per event constant; which kind overflows is the emitter's to bound.
-    if (this.others.length > this.maxOther) this.others = this.others.slice(-Math.floor(this.maxOther / 2));
+    if (event.type === "span") this.spans.push({ seq, event, bytes: spanBytes(event.span) });
+    else this.others.push({ seq, event, bytes: eventBytes(event) });
+  }
+
+  /** Kept spans and their bytes (for tests and the bounds' documentation). */
+  get spanSize(): { count: number; bytes: number } {
+    return this.spans.size;
   }
 
   /**
@@ -115,7 +176,7 @@ export class RunHistory {
    * says how many lines are missing, so a reloaded page does not pass the gap off as the whole story.
    */
   replay(): RunEvent[] {
-    const all: Entry<RunEvent>[] = [...this.others, ...this.spans];
+    const all: Entry<RunEvent>[] = [...this.others.list(), ...this.spans.list()];
     const notices: RunEvent[] = [];
     for (const [service, ring] of this.logs) {
       all.push(...ring.list());

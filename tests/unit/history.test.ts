@@ -107,3 +107,45 @@ describe("RunHistory", () => {
     expect(spans.at(-1)).toEqual(span(199));
   });
 });
+
+describe("RunHistory bounds in bytes", () => {
+  const bigSpan = (i: number, pad: number): RunEvent => ({
+    type: "span",
+    span: {
+      traceId: "0".repeat(32),
+      spanId: i.toString(16).padStart(16, "0"),
+      service: "a",
+      name: `span ${i}`,
+      kind: "server",
+      startUs: i,
+      endUs: i + 1,
+      status: { code: "unset" },
+      attributes: { pad: "p".repeat(pad) },
+      events: [],
+    },
+  });
+
+  it("keeps spans within their byte bound, not only their count, the newest last", () => {
+    const h = new RunHistory(100, 10, 5000, 100_000);
+    for (let i = 0; i < 500; i++) h.push(bigSpan(i, 2000));
+    expect(h.spanSize.bytes).toBeLessThanOrEqual(100_000);
+    expect(h.spanSize.count).toBeGreaterThan(20);
+    expect(h.replay().at(-1)).toEqual(bigSpan(499, 2000));
+  });
+
+  it("with the default bounds, 5,000 spans of 250 KiB are not kept (the flood that a count alone allowed)", () => {
+    const h = new RunHistory();
+    for (let i = 0; i < 200; i++) h.push(bigSpan(i, 256 * 1024));
+    expect(h.spanSize.bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+  });
+
+  it("bounds the other events in bytes, keeping the newest even when it alone is larger", () => {
+    const h = new RunHistory(100, 4096, 10, 10, 1000);
+    for (let i = 0; i < 50; i++) h.push({ type: "stage", service: "x".repeat(100), stage: "running", at: i });
+    const kept = h.replay();
+    expect(JSON.stringify(kept).length).toBeLessThanOrEqual(1000);
+    expect(kept.at(-1)).toMatchObject({ at: 49 });
+    h.push({ type: "stage", service: "y".repeat(5000), stage: "running", at: 50 });
+    expect(h.replay()).toEqual([{ type: "stage", service: "y".repeat(5000), stage: "running", at: 50 }]);
+  });
+});
