@@ -1,5 +1,6 @@
 // Which browser follows which run: one live run per client, re-attach after a reload, stop after a grace period.
 import type { HttpResponseSummary, LiveFileResult, RunEvent, RunHandle } from "../sandbox/types";
+import { spanBytes } from "../sandbox/spans";
 import { FlowWindow, LineDropCounter } from "./flow-control";
 import {
   EVENT_BATCH_BYTES,
@@ -52,10 +53,18 @@ export function coalesceEvents(events: RunEvent[]): RunEvent[] {
   return out;
 }
 
+/** The size an event adds to a batch's `bytes`, which the tab acknowledges: log text and spans; the rest is small. */
+function flowBytes(event: RunEvent): number {
+  if (event.type === "log") return event.text.length;
+  if (event.type === "span") return spanBytes(event.span);
+  return 0;
+}
+
 /**
  * Buffers one follower's events of one run and sends them in batches (every few ms, or sooner when large), with
- * flow control: live log text stops going to a follower whose unacknowledged text passes the high watermark; what
- * is dropped meanwhile is counted in lines and reported with the next batch. Memory stays bounded either way.
+ * flow control: live log text and spans stop going to a follower whose unacknowledged bytes pass the high
+ * watermark; what is dropped meanwhile is counted (lines per service, spans in all) and reported with the next
+ * batch. The buffer holds at most the high watermark plus one event of live output, and the run's bounded history.
  */
 export class EventBatcher {
   private buffer: RunEvent[] = [];
@@ -66,6 +75,7 @@ export class EventBatcher {
   readonly window: FlowWindow;
   private readonly drops = new LineDropCounter();
   private dropsPending = false;
+  private droppedSpans = 0;
 
   constructor(
     private readonly runId: string,
@@ -89,9 +99,14 @@ export class EventBatcher {
       const text = this.drops.keep(event.service, event.stream, event.text);
       if (text === "") return;
       if (text !== event.text) event = { ...event, text };
+    } else if (event.type === "span" && live && !this.window.admit(this.bytes, spanBytes(event.span))) {
+      // A flood of spans is held back like a flood of text: the trace view misses them, and the tab is told.
+      this.droppedSpans++;
+      this.dropsPending = true;
+      return;
     }
     this.buffer.push(event);
-    if (event.type === "log") this.bytes += event.text.length;
+    this.bytes += flowBytes(event);
     // Stage changes, the end and large output go out on the next turn; other log text and spans wait for company.
     // Never synchronously: a replay happens inside subscribe(), before the ack that names the run.
     const urgent = this.bytes >= this.maxBytes || (event.type !== "log" && event.type !== "span");
@@ -118,8 +133,16 @@ export class EventBatcher {
     this.timer = undefined;
     this.urgent = false;
     // The count goes out only when text flows again, so the notice stands where the lines are missing.
-    const dropped = this.dropsPending && !this.window.isBehind ? this.drops.take() : undefined;
-    if (dropped) this.dropsPending = false;
+    const resumed = this.dropsPending && !this.window.isBehind;
+    const dropped = resumed ? this.drops.take() : undefined;
+    if (resumed) this.dropsPending = false;
+    if (resumed && this.droppedSpans > 0) {
+      const n = this.droppedSpans;
+      this.droppedSpans = 0;
+      const text = `… ${n} span${n === 1 ? " was" : "s were"} not sent to this page while it caught up with the output; the trace view misses ${n === 1 ? "it" : "them"}\n`;
+      this.buffer.unshift({ type: "log", service: "*", stream: "system", text });
+      this.bytes += text.length;
+    }
     if (this.buffer.length === 0 && !dropped) return;
     const events = coalesceEvents(this.buffer);
     const bytes = this.bytes;

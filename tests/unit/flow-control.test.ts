@@ -1,9 +1,10 @@
-// Flow control of log text: watermarks with hysteresis, exact counts of dropped lines, the browser's write barrier,
+// Flow control of log text and spans: watermarks with hysteresis, exact counts of dropped lines, the browser's write barrier,
 // and the server's batcher that ties them together (bounded however slow the browser is).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EarlyBatches, FlowWindow, HIGH_WATERMARK, LineDropCounter, WriteBarrier } from "@/lib/flow-control";
 import { EventBatcher, RunSessions, type Follower, type RunEngine } from "@/lib/server-sessions";
 import type { RunEventsBatch } from "@/lib/socket-protocol";
+import { spanBytes } from "@/sandbox/spans";
 import type { HttpRequestSpec, RunEvent, RunHandle } from "@/sandbox/types";
 
 const log = (text: string, service = "svc"): RunEvent => ({ type: "log", service, stream: "stdout", text });
@@ -135,6 +136,69 @@ describe("EventBatcher flow control", () => {
     await vi.advanceTimersByTimeAsync(30);
     const dropped = sent.find((b) => b.dropped)?.dropped?.svc ?? 0;
     expect(dropped + inFlight / 11).toBe(1_000_000); // every line either arrived or was counted
+  });
+});
+
+describe("EventBatcher flow control of spans", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const span = (i: number): RunEvent => ({
+    type: "span",
+    span: {
+      traceId: "0".repeat(32),
+      spanId: i.toString(16).padStart(16, "0"),
+      service: "user-service",
+      name: "flood",
+      kind: "internal",
+      startUs: i,
+      endUs: i + 1,
+      status: { code: "ok" },
+      attributes: { pad: "p".repeat(120) },
+      events: [],
+    },
+  });
+
+  it("counts spans in the window like text: a flood to a tab that never answers stays within the watermark", async () => {
+    const sent: RunEventsBatch[] = [];
+    const batcher = new EventBatcher("r", (b) => sent.push(b), 25, 64 * 1024, new FlowWindow(64 * 1024, 16 * 1024));
+    for (let i = 0; i < 20_000; i++) {
+      batcher.push(span(i));
+      if (i % 500 === 0) await vi.advanceTimersByTimeAsync(25);
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    const spansSent = sent.flatMap((b) => b.events).filter((e) => e.type === "span").length;
+    const inFlight = sent.reduce((n, b) => n + b.bytes, 0);
+    expect(inFlight).toBeLessThanOrEqual(64 * 1024);
+    const spanBytesSent = sent
+      .flatMap((b) => b.events)
+      .reduce((n, e) => n + (e.type === "span" ? spanBytes(e.span) : 0), 0);
+    expect(inFlight).toBe(spanBytesSent);
+    expect(spansSent).toBeLessThan(20_000);
+
+    // Once the tab has written what it got, it is told how many spans it misses, and spans flow again.
+    batcher.acked(inFlight);
+    await vi.advanceTimersByTimeAsync(30);
+    const notice = sent.flatMap((b) => b.events).find((e) => e.type === "log" && e.stream === "system");
+    expect(notice).toMatchObject({
+      service: "*",
+      text: expect.stringContaining(`${20_000 - spansSent} spans were not sent`),
+    });
+    batcher.push(span(20_000));
+    await vi.advanceTimersByTimeAsync(30);
+    expect(sent.at(-1)?.events).toEqual([span(20_000)]);
+  });
+
+  it("text and spans share one window: a span flood holds back text too, never the replay", async () => {
+    const sent: RunEventsBatch[] = [];
+    const batcher = new EventBatcher("r", (b) => sent.push(b), 25, 64 * 1024, new FlowWindow(10_000, 2_000));
+    for (let i = 0; i < 200; i++) batcher.push(span(i), false); // the replay: all of it goes
+    for (let i = 0; i < 100; i++) batcher.push(span(i));
+    batcher.push(log("after the flood\n"));
+    await vi.advanceTimersByTimeAsync(30);
+    const events = sent.flatMap((b) => b.events);
+    expect(events.filter((e) => e.type === "span")).toHaveLength(200);
+    expect(events.some((e) => e.type === "log")).toBe(false);
   });
 });
 
