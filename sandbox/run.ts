@@ -24,9 +24,10 @@ import { sandboxHostConfig } from "./container-config";
 import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { LocalRendition } from "./k8s/rendition";
 import { http2Answers, sendHttpRequest } from "./service-http";
-import { StageMachine, isFinal } from "./stages";
-import { FrameDemuxer, MarkerSplitter, OutputBudget } from "./streams";
-import { parseSpanLine, SPAN_MARKER } from "./spans";
+import { StageMachine, canMove, isFinal } from "./stages";
+import { FrameDemuxer, MarkerSplitter, OutputBudget, type Piece, type StreamKind } from "./streams";
+import { COLLECTOR_COMMAND, readSpanLine, SPAN_MARKER } from "./spans";
+import { MARKER_BYTES_PER_SERVICE } from "./limits";
 import { RunHistory } from "./history";
 import type {
   HttpRequestSpec,
@@ -75,8 +76,11 @@ interface ServiceRuntime {
   /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
   builtTag?: string;
   buildAbort?: AbortController;
-  /** Span lines that could not be read; reported once. */
+  /** Span lines that could not be read, and spans whose attributes were cut; each reported once. */
   badSpanLines: number;
+  cutSpans: number;
+  /** Errors met while reading the container's output; the first is reported, none is thrown. */
+  readErrors: number;
   /** A Kubernetes Service of the lesson: its pods and port belong to the run's local rendition. */
   rendered?: boolean;
   /** Live files as this container has them now (lesson path → text), to skip a write that changes nothing. */
@@ -101,6 +105,8 @@ function freshLife(limits: Limits) {
     budget: new OutputBudget(limits.outputBytesPerStream),
     startedAt: 0,
     badSpanLines: 0,
+    cutSpans: 0,
+    readErrors: 0,
     liveText: new Map<string, string>(),
     detail: undefined,
     hostPort: undefined,
@@ -518,6 +524,10 @@ export class Run implements RunHandle {
     }
   }
 
+  /**
+   * Reads a container's output. Everything in it is the program's to choose, so nothing here may throw out of a
+   * stream handler: an error is reported on the service's terminal and the rest of the output still flows.
+   */
   private pipeOutput(rt: ServiceRuntime, stream: Duplex, generation: number): void {
     const demuxer = new FrameDemuxer();
     // Output is read as text across frames: a frame may end inside a UTF-8 character or inside a marker line.
@@ -528,30 +538,94 @@ export class Run implements RunHandle {
     stream.on("data", (chunk: Buffer) => {
       // A restart has replaced this container; what it still prints while it is removed is not the service's now.
       if (rt.generation !== generation) return;
-      for (const frame of demuxer.push(chunk)) {
-        let data = frame.data;
-        // Stage markers come from the sandbox image's runner; a learner's built image prints only its own output.
-        // Its failure markers come on stderr right after the messages they follow (the engine keeps the order
-        // within one pipe, not across the two), so stderr is read for markers until the service starts.
-        const stage = rt.machine.stage;
-        const readsMarkers =
-          !rt.spec.build && (frame.stream === "stdout" || stage === "queued" || stage === "building");
-        if (readsMarkers) {
-          const reader = readers[frame.stream];
-          const { text, markers } = reader.splitter.push(reader.text.write(frame.data));
-          data = Buffer.from(text, "utf8");
-          if (frame.stream === "stderr") this.collectBuildOutput(rt, data);
-          for (const marker of markers) this.onMarker(rt, marker);
-        } else if (frame.stream === "stderr") {
-          this.collectBuildOutput(rt, data);
+      try {
+        for (const frame of demuxer.push(chunk)) {
+          // A learner's built image prints only its own output: no marker is read from it. The runner's failure
+          // markers come on stderr right after the messages they follow (the engine keeps the order within one
+          // pipe, not across the two), so both pipes are split; honours() says which lines count, and when.
+          if (!rt.spec.build) {
+            const reader = readers[frame.stream];
+            this.readPieces(rt, frame.stream, reader.splitter.split(reader.text.write(frame.data)));
+          } else {
+            if (frame.stream === "stderr") this.collectBuildOutput(rt, frame.data);
+            if (frame.data.length > 0) this.output(rt, frame.stream, frame.data);
+          }
         }
-        if (data.length === 0) continue;
-        this.output(rt, frame.stream, data);
+      } catch (err) {
+        this.readFailed(rt, err);
+      }
+    });
+    stream.on("end", () => {
+      if (rt.generation !== generation || rt.spec.build) return;
+      try {
+        // What the decoder and the splitter still hold: a last line without its newline.
+        for (const kind of ["stdout", "stderr"] as const) {
+          const reader = readers[kind];
+          this.readPieces(rt, kind, [...reader.splitter.split(reader.text.end()), ...reader.splitter.end()]);
+        }
+      } catch (err) {
+        this.readFailed(rt, err);
       }
     });
     stream.on("error", () => {
       // The hijacked connection ends abruptly when the container is removed; the exit handler reports why.
     });
+  }
+
+  /** An error met while reading a service's output: said once on its terminal, never thrown. */
+  private readFailed(rt: ServiceRuntime, err: unknown): void {
+    if (rt.readErrors++ > 0) return;
+    try {
+      this.system(
+        `part of ${rt.spec.name}'s output could not be read (${err instanceof Error ? err.message : String(err)}) and was skipped`,
+        rt.spec.name,
+      );
+    } catch {
+      // Nothing left to tell the learner with; the output that follows is still read.
+    }
+  }
+
+  /**
+   * Text and marker lines in the order the program wrote them. A marker line the engine honours at this point of
+   * the service's life is acted on, after the text before it is out; any other is the program's own output.
+   */
+  private readPieces(rt: ServiceRuntime, stream: StreamKind, pieces: Piece[]): void {
+    let text = "";
+    const flush = (): void => {
+      if (text === "") return;
+      const data = Buffer.from(text, "utf8");
+      text = "";
+      if (stream === "stderr") this.collectBuildOutput(rt, data);
+      this.output(rt, stream, data);
+    };
+    for (const piece of pieces) {
+      if (piece.kind === "text") {
+        text += piece.text;
+      } else if (this.honours(rt, stream, piece.body)) {
+        flush();
+        this.onMarker(rt, piece.body, piece.line.length);
+      } else {
+        text += `${piece.line}\n`;
+      }
+    }
+    flush();
+  }
+
+  /**
+   * Which marker lines are the engine's. Stage words come from the sandbox image's runner, which prints them before
+   * it hands over to the service's program: after that they are the program's text (a program that prints
+   * "@@playground:failed" does not fail). Spans come from the image's collector only (on stdout): its lines are
+   * built from what the services send it, so they are read as untrusted, but a learner's program cannot forge them.
+   * (The runner also runs the learner's go generate before its last stage word; what that prints can only move its
+   * own service forward, once per stage, as a failed build would.)
+   */
+  private honours(rt: ServiceRuntime, stream: StreamKind, body: string): boolean {
+    const space = body.indexOf(" ");
+    const word = space === -1 ? body : body.slice(0, space);
+    if (word === SPAN_MARKER) return stream === "stdout" && rt.spec.command?.[0] === COLLECTOR_COMMAND;
+    const stage = rt.machine.stage;
+    if (stage !== "queued" && stage !== "building") return false;
+    return word === "building" || word === "starting" || word === "build-failed" || word === "failed";
   }
 
   /** Keeps what the build prints on stderr, for the compiler's markers in the editor. */
@@ -575,27 +649,51 @@ export class Run implements RunHandle {
     }
   }
 
-  private onMarker(rt: ServiceRuntime, marker: string): void {
-    const [word, ...rest] = marker.split(" ");
-    const detail = rest.join(" ") || undefined;
+  /** Acts on a marker line the engine honours (see honours); each stage word acts once, when its move is allowed. */
+  private onMarker(rt: ServiceRuntime, marker: string, bytes: number): void {
+    const space = marker.indexOf(" ");
+    const word = space === -1 ? marker : marker.slice(0, space);
+    const detail = space === -1 ? undefined : marker.slice(space + 1) || undefined;
+    const allowance = rt.budget.takeMarker(bytes);
+    if (word === SPAN_MARKER) {
+      if (allowance.ok) this.onSpanLine(rt, detail ?? "");
+      else if (allowance.justExceeded)
+        this.system(
+          `span lines past ${MARKER_BYTES_PER_SERVICE / 1024 / 1024} MiB: the rest of ${rt.spec.name}'s spans are dropped (counted, not read)`,
+          rt.spec.name,
+        );
+      return;
+    }
+    // Stage words are honoured past the allowance: each moves the stage at most once, so they cost nothing more.
     if (word === "building") {
       this.setStage(rt, "building");
     } else if (word === "starting") {
+      if (!canMove(rt.machine.stage, "starting")) return;
       const took = Date.now() - rt.startedAt;
       this.system(`built in ${(took / 1000).toFixed(2)} s; starting`, rt.spec.name);
       this.setStage(rt, "starting");
       this.emit({ type: "diagnostics", service: rt.spec.name, diagnostics: [] });
       void this.pollUntilUp(rt);
     } else if (word === "build-failed") {
+      if (!canMove(rt.machine.stage, "failed")) return;
       this.emitBuildDiagnostics(rt);
       this.setStage(rt, "failed", "build failed");
     } else if (word === "failed") {
-      this.setStage(rt, "failed", detail);
-    } else if (word === SPAN_MARKER) {
-      const span = detail ? parseSpanLine(detail) : null;
-      if (span) this.emit({ type: "span", span });
-      else if (rt.badSpanLines++ === 0) this.system("a span line could not be read and was skipped", rt.spec.name);
+      this.setStage(rt, "failed", detail?.slice(0, 1000));
     }
+  }
+
+  /** A span line of the collector: read within bounds, cut to the limits of its attributes, or skipped with a word. */
+  private onSpanLine(rt: ServiceRuntime, json: string): void {
+    const read = readSpanLine(json);
+    if (!read.span) {
+      if (rt.badSpanLines++ === 0)
+        this.system(`a span line could not be read and was skipped: ${read.why}`, rt.spec.name);
+      return;
+    }
+    if (read.cut > 0 && rt.cutSpans++ === 0)
+      this.system("a span had longer or deeper attributes than the playground keeps; they were cut (…)", rt.spec.name);
+    this.emit({ type: "span", span: read.span });
   }
 
   private emitBuildDiagnostics(rt: ServiceRuntime): void {
