@@ -81,7 +81,14 @@ export async function writeIntoContainer(
       reject(new Error(`writing ${containerPath} took longer than ${WRITE_TIMEOUT_MS / 1000} s`));
     }, WRITE_TIMEOUT_MS);
     stream.on("data", (chunk: Buffer) => {
-      for (const frame of demuxer.push(chunk)) if (output.length < 4096) output += frame.data.toString("utf8");
+      // The shell's words come from inside the sandbox: kept short, and a fault reading them fails this write only.
+      try {
+        for (const frame of demuxer.push(chunk)) if (output.length < 4096) output += frame.data.toString("utf8");
+      } catch (err) {
+        clearTimeout(timer);
+        stream.destroy();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
     const done = (): void => {
       clearTimeout(timer);

@@ -52,6 +52,8 @@ import {
 } from "./validate";
 
 const POD_TMPFS = `rw,noexec,nosuid,nodev,size=${64 * 1024 * 1024},mode=1777`;
+/** A pod's output line is held until its newline up to this length, then passed on in parts. */
+const POD_LINE_MAX = 64 * 1024;
 /** Seconds a pod gets between SIGTERM and SIGKILL (terminationGracePeriodSeconds, shortened for the sandbox). */
 const GRACE_SECONDS = 2;
 
@@ -418,8 +420,20 @@ export class LocalRendition {
       stderr: true,
     })) as NodeJS.ReadableStream;
     const demuxer = new FrameDemuxer();
+    let readError = false;
     stream.on("data", (chunk: Buffer) => {
-      for (const frame of demuxer.push(chunk)) this.podOutput(pod, frame.stream, frame.data);
+      // The pod's output is the learner's: a fault reading it is said once on its terminal, never thrown.
+      try {
+        for (const frame of demuxer.push(chunk)) this.podOutput(pod, frame.stream, frame.data);
+      } catch (err) {
+        if (readError) return;
+        readError = true;
+        try {
+          this.podSay(pod, `part of its output could not be read (${(err as Error).message}) and was skipped`);
+        } catch {
+          // Nothing left to say it with; later output is still read.
+        }
+      }
     });
     stream.on("error", () => {
       // The connection ends abruptly when the container is removed; the exit handler reports why.
@@ -447,10 +461,17 @@ export class LocalRendition {
     const { keep, justExceeded } = pod.budget.take(stream, data);
     if (justExceeded)
       this.podSay(pod, `output truncated past ${Math.round(this.host.limits.outputBytesPerStream / 1024)} KiB`);
-    const text = pod.partial[stream] + keep.toString("utf8");
-    const cut = text.lastIndexOf("\n");
+    // Only the new text is searched for a line's end: a program writing a byte at a time must not cost the held
+    // line's length on every write. A line longer than POD_LINE_MAX is passed on in parts.
+    const fresh = keep.toString("utf8");
+    const freshCut = fresh.lastIndexOf("\n");
+    if (freshCut < 0 && pod.partial[stream].length + fresh.length <= POD_LINE_MAX) {
+      pod.partial[stream] += fresh;
+      return;
+    }
+    const text = pod.partial[stream] + fresh;
+    const cut = freshCut < 0 ? text.length : pod.partial[stream].length + freshCut;
     pod.partial[stream] = text.slice(cut + 1);
-    if (cut < 0) return;
     const lines = text
       .slice(0, cut)
       .split("\n")
