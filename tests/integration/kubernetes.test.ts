@@ -133,7 +133,10 @@ describe("lesson 16.8.2: Kubernetes manifests as a local rendition", () => {
       RunEvent,
       { type: "stage" }
     >;
-    expect(failed.detail).toContain("40 pods asked for");
+    // Said where it is written: an error at the replicas line (an editor marker), before anything is built.
+    expect(failed.detail).toContain("replicas is 40; the playground runs at most 6 pods");
+    const marker = events.find((e) => e.type === "diagnostics");
+    expect(JSON.stringify(marker)).toContain("replicas is 40");
     expect(events.some((e) => e.type === "stage" && e.stage === "building")).toBe(false);
     await r.stop();
   });
