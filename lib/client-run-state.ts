@@ -161,8 +161,9 @@ export function terminalText(event: RunEvent): { service: string; text: string }
       return { service: event.service, text: paint(s.code, `${s.mark} ${s.words}${detail}`) + "\n" };
     }
     case "log":
-      // The engine's own lines are dim cyan; the program's stdout and stderr are shown as written.
-      return { service: event.service, text: event.stream === "system" ? paintLines("2;36", event.text) : event.text };
+      // The engine's own lines are cyan (not dim: dimmed text falls under WCAG AA contrast); the program's stdout and
+      // stderr are shown as written.
+      return { service: event.service, text: event.stream === "system" ? paintLines("36", event.text) : event.text };
     case "queue":
       return {
         service: ALL_SERVICES,

@@ -153,6 +153,8 @@ export default function TerminalPane({ bus, channel, theme, lang, label, actions
       scrollback: 5000,
       theme: THEMES[initialTheme.current],
       allowProposedApi: true, // search highlights are decorations
+      // Program output picks its own colours (and dims some lines): xterm.js lifts any that would fall under WCAG AA.
+      minimumContrastRatio: 4.5,
     });
     const fit = new FitAddon();
     const search = new SearchAddon({ highlightLimit: 2000 });

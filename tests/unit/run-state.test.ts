@@ -78,7 +78,7 @@ describe("terminal text", () => {
     const system = terminalText({ type: "log", service: "*", stream: "system", text: "a\nb\n" })!;
     expect(system.service).toBe("*");
     expect(stripAnsi(system.text)).toBe("a\nb\n");
-    expect(system.text.split("\n")[0]).toBe("\x1b[2;36ma\x1b[0m");
+    expect(system.text.split("\n")[0]).toBe("\x1b[36ma\x1b[0m");
 
     const out = terminalText({ type: "log", service: "monolith", stream: "stderr", text: "log line\n" })!;
     expect(out.text).toBe("log line\n");
