@@ -262,7 +262,8 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
     throw new ImageBuildError(problems.map((p) => `${req.dir}/${req.dockerfile}:${p.line}: ${p.message}`).join("\n"));
   }
   const d = await docker();
-  const tracker = new BuildOutputTracker(keywords);
+  // The classic builder adds one LABEL step per build label at the end of the last stage.
+  const tracker = new BuildOutputTracker([...keywords, ...Object.keys(req.labels).map(() => "LABEL")]);
   let failure: string | undefined;
   let stopWatching = (): void => undefined;
   try {

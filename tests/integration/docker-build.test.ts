@@ -25,11 +25,15 @@ async function imageLeftovers(runId: string): Promise<{ runImages: number; inter
   return { runImages: runImages.length, intermediates: intermediates.length };
 }
 
-async function runWith(owner: string, edit: (files: Record<string, string>) => void) {
+async function runWith(
+  owner: string,
+  edit: (files: Record<string, string>) => void,
+  limits?: Parameters<typeof startRun>[2]["limits"],
+) {
   const lesson = await loadLesson(SLUG);
   const files = { ...lesson.files };
   edit(files);
-  const r = await startRun(SLUG, files, { owner });
+  const r = await startRun(SLUG, files, { owner, limits });
   started.push(r);
   return { r, events: collect(r) };
 }
@@ -155,6 +159,69 @@ describe("lesson 16.8.1: a Dockerfile built and run in the sandbox", () => {
     const res = await r.request({ service: "user-service", method: "GET", path: "/info" });
     expect(JSON.parse(res.body)).toMatchObject({ uid: 65532 });
     await r.stop();
+    expect(await imageLeftovers(r.id)).toEqual({ runImages: 0, intermediates: 0 });
+  });
+
+  it("ADD of a URL (JSON form, to 127.0.0.1) is refused before the engine sees the Dockerfile", async () => {
+    const { r, events } = await runWith("it-docker-add-url", (files) => {
+      files[DOCKERFILE] = files[DOCKERFILE].replace("COPY . .", 'ADD ["http://127.0.0.1:9/", "/x"]\nCOPY . .');
+    });
+    const failed = await failedStage(events);
+    expect(failed.detail).toMatch(/ADD "http:\/\/127\.0\.0\.1:9\/" is not allowed here/);
+    expect(logText(events, "user-service")).not.toMatch(/Step 1\//);
+    const diagnostics = events.filter((e) => e.type === "diagnostics").flatMap((e) => e.diagnostics);
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ file: DOCKERFILE, message: expect.stringMatching(/ADD/) }),
+    );
+    await r.stop();
+  });
+
+  it("a USER name is resolved in the image: nonroot runs as its uid, another name for uid 0 does not", async () => {
+    const busybox =
+      (user: string, extra = "") =>
+      (files: Record<string, string>) => {
+        files[DOCKERFILE] = files[DOCKERFILE].replace("FROM scratch", `FROM busybox:1.35${extra}`).replace(
+          /^USER .*$/m,
+          `USER ${user}`,
+        );
+      };
+    const ok = await runWith("it-docker-user-name", busybox("nonroot"));
+    await ok.r.whenAllRunning();
+    const res = await ok.r.request({ service: "user-service", method: "GET", path: "/info" });
+    expect(JSON.parse(res.body)).toMatchObject({ uid: 65532 });
+    expect(logText(ok.events, "user-service")).not.toMatch(/instead/);
+    await ok.r.stop();
+
+    const alias = await runWith(
+      "it-docker-user-alias",
+      busybox("toor", "\nRUN echo 'toor:x:0:0::/:/bin/sh' >> /etc/passwd"),
+    );
+    await alias.r.whenAllRunning();
+    expect(logText(alias.events, "user-service")).toMatch(
+      /would run as root \(USER toor is uid 0\).*65532:65532 instead/,
+    );
+    const [c] = await engine.listContainers({ filters: { label: [`playground.run=${alias.r.id}`] } });
+    expect((await engine.getContainer(c.Id).inspect()).Config.User).toBe("65532:65532");
+    await alias.r.stop();
+    expect(await imageLeftovers(alias.r.id)).toEqual({ runImages: 0, intermediates: 0 });
+  });
+
+  it("RUN steps that write past the build's disk limit stop the build with a clear message", async () => {
+    const mib = 1024 * 1024;
+    const { r, events } = await runWith(
+      "it-docker-disk",
+      (files) => {
+        files[DOCKERFILE] = files[DOCKERFILE].replace(
+          "FROM scratch",
+          "FROM busybox:1.35\nRUN head -c 40000000 /dev/zero > /a && head -c 40000000 /dev/zero > /b && sleep 30",
+        );
+      },
+      { buildDiskBytes: 64 * mib },
+    );
+    const failed = await failedStage(events);
+    expect(failed.detail).toMatch(/RUN steps wrote [\d.]+ MB to disk, past this sandbox's limit of 67\.1 MB/);
+    await r.stop();
+    expect(await leftovers(r.id)).toEqual({ containers: 0, networks: 0 });
     expect(await imageLeftovers(r.id)).toEqual({ runImages: 0, intermediates: 0 });
   });
 

@@ -133,6 +133,18 @@ describe("build output", () => {
     expect(t.committedIds()).toEqual(["baafc70b4e84", "623e7c8deef7", "a29a7717489c"]);
   });
 
+  it("notices steps that are not the checked instructions, and the RUN step's container", () => {
+    const t = new BuildOutputTracker(["FROM", "RUN", "LABEL"]);
+    t.push("Step 1/3 : FROM golang:1.26\n ---> 5b0d61a963d6\nStep 2/3 : RUN true\n ---> Running in 695b4b19112e\n");
+    expect(t.running).toBe("695b4b19112e");
+    expect(t.mismatch).toBeUndefined();
+    t.push("Removing intermediate container 695b4b19112e\n");
+    expect(t.running).toBeUndefined();
+    const hidden = new BuildOutputTracker(["FROM", "RUN"]);
+    hidden.push("Step 1/3 : FROM golang:1.26\n");
+    expect(hidden.mismatch).toMatch(/step 1 of 3/);
+  });
+
   it("turns build errors into markers on the Dockerfile", () => {
     const file = "services/a/Dockerfile";
     expect(dockerfileDiagnostics(`${file}:2: "alpine" is not available here`, "a", file)).toEqual([
