@@ -1,0 +1,90 @@
+// Hostile Kubernetes manifests for 16.8.2: thousands of containerPorts (each would be a published port), and a pod
+// that asks for the host (privileged, a hostPath of /). Both must be refused before anything is built or run.
+import type { CaseContext, HostileCase } from "../support/case";
+import { ownerContainers } from "../support/engine";
+import { lessonFiles } from "../support/programs";
+import { failureLine } from "./dockerfile";
+
+const LESSON = "kubernetes";
+const MANIFEST = "k8s/app.yaml";
+const SERVICE = "web";
+export const MANY_PORTS = 2000;
+
+function edit(text: string, after: string, insert: string): string {
+  const at = text.indexOf(after);
+  if (at < 0) throw new Error(`"${after.trim()}" is no longer in ${MANIFEST}: update the hostile case`);
+  return text.slice(0, at + after.length) + insert + text.slice(at + after.length);
+}
+
+async function runManifest(ctx: CaseContext, change: (yaml: string) => string) {
+  const client = await ctx.client();
+  const files = await lessonFiles(LESSON);
+  files[MANIFEST] = change(files[MANIFEST]);
+  const started = await client.start(LESSON, files);
+  const stage = started.ok ? await client.waitStage(SERVICE, ["running", "failed", "stopped"], 150_000) : undefined;
+  ctx.check(stage === "failed" || !started.ok, `the manifests were not refused: ${SERVICE} is ${stage}`);
+  return client;
+}
+
+export const kubernetesCases: HostileCase[] = [
+  {
+    name: `Kubernetes: ${MANY_PORTS} containerPorts`,
+    category: "Kubernetes",
+    timeoutMs: 180_000,
+    async run(ctx) {
+      const ports = Array.from({ length: MANY_PORTS - 1 }, (_, i) => `            - containerPort: ${10_000 + i}\n`);
+      // One replica, so that a rendition which took the manifest anyway would publish the ports only once.
+      const client = await runManifest(ctx, (yaml) =>
+        edit(yaml, "containerPort: 8080\n", ports.join("")).replace("replicas: 3", "replicas: 1"),
+      );
+      await ctx.expectLine(client, failureLine(/ports?|too many/), 5_000, "a refusal naming the ports");
+      for (const c of await ownerContainers(client.clientId)) {
+        const published = Object.keys(c.HostConfig.PortBindings ?? {}).length;
+        ctx.check(published <= 16, `${c.Name} publishes ${published} ports`);
+      }
+    },
+  },
+  {
+    name: "Kubernetes: privileged pod with hostPath /",
+    category: "Kubernetes",
+    timeoutMs: 180_000,
+    async run(ctx) {
+      const client = await runManifest(ctx, (yaml) => {
+        const container = edit(
+          yaml,
+          "image: playground/web:1.0 # a pinned tag, never :latest\n",
+          [
+            "          securityContext:",
+            "            privileged: true",
+            "            allowPrivilegeEscalation: true",
+            "          volumeMounts:",
+            "            - name: host-root",
+            "              mountPath: /host",
+            "",
+          ].join("\n"),
+        );
+        const at = container.indexOf("---\napiVersion: v1\nkind: Service");
+        if (at < 0) throw new Error(`the Service is no longer second in ${MANIFEST}: update the hostile case`);
+        const volumes = [
+          "      volumes:",
+          "        - name: host-root",
+          "          hostPath:",
+          "            path: /",
+          "",
+        ];
+        return container.slice(0, at) + volumes.join("\n") + container.slice(at);
+      });
+      await ctx.expectLine(
+        client,
+        failureLine(/privileged|hostPath|host path|not allowed|volume/),
+        5_000,
+        "a refusal of the privileged pod or its hostPath",
+      );
+      for (const c of await ownerContainers(client.clientId)) {
+        ctx.check(!c.HostConfig.Privileged, `${c.Name} is privileged`);
+        const mounts = (c.Mounts ?? []).filter((m) => m.Type === "bind" || m.Type === "volume");
+        ctx.check(mounts.length === 0, `${c.Name} mounts ${mounts.map((m) => m.Source).join(", ")}`);
+      }
+    },
+  },
+];
