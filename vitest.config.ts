@@ -1,4 +1,5 @@
-// Three test projects: unit (pure logic), integration (real Docker Engine), e2e (real Chromium).
+// Test projects: unit (pure logic), integration (real Docker Engine), hostile (learners who attack the real server),
+// e2e (real Chromium).
 import { defineConfig } from "vitest/config";
 import path from "node:path";
 
@@ -14,6 +15,16 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "hostile",
+          include: ["tests/hostile/**/*.test.ts"],
+          testTimeout: 420_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },
