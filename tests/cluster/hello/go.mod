@@ -1,0 +1,3 @@
+module playground.local/cluster-hello
+
+go 1.26.0
