@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { Bi } from "./Bi";
 import { LangToggle, SidebarToggle, ThemeToggle } from "./PrefToggles";
+import { SessionKeeper } from "./SessionKeeper";
 import { UI } from "@/lib/ui-text";
 
 export function TopBar({ crumb, withSidebar = false }: { crumb?: { zh: string; en: string }; withSidebar?: boolean }) {
@@ -28,6 +29,7 @@ export function TopBar({ crumb, withSidebar = false }: { crumb?: { zh: string; e
       <span className="spacer" />
       <LangToggle />
       <ThemeToggle />
+      <SessionKeeper />
     </header>
   );
 }
