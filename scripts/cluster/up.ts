@@ -4,7 +4,7 @@ import { build, imageArchives } from "./build";
 import { ensureCertificates } from "./certs";
 import { bootstrapManifest, etcFile, writeConfigs } from "./config";
 import { checks, memoryReport } from "./health";
-import { recordHost, setUpHostNetwork } from "./host";
+import { readHostRecord, recordHost, setUpHostNetwork } from "./host";
 import { COMPONENT_NAMES, daemonPid, daemons, logFile, startDaemon, type Daemon } from "./processes";
 import { paths, timeouts } from "./settings";
 import { kubectl, progress, run, seconds, tryRun, waitFor } from "./shell";
@@ -55,6 +55,10 @@ export async function up(opts: UpOptions = {}) {
   }
   if (running.length) {
     progress(`a partial cluster is running (${running.join(", ")}): taking it down first`);
+    await down();
+  } else if (readHostRecord()) {
+    // Processes gone without a `down` (killed, or the session ended): clear their mounts, rules and sysctls first.
+    progress("an earlier cluster was not taken down: cleaning up after it first");
     await down();
   }
   const t0 = Date.now();
