@@ -20,6 +20,9 @@ const CPU_PERIOD_US = 100_000;
 /** Who a built image runs as when it would run as root, or as someone we cannot tell (distroless's "nonroot" ids). */
 export const NON_ROOT_FALLBACK = "65532:65532";
 
+/** What a program says when the fsize limit stops its write (EFBIG, or SIGXFSZ as the shell reports it). */
+const FILE_SIZE_LIMIT_HIT = /File too large|File size limit exceeded/i;
+
 /** A build that failed: the message is what the learner sees (the engine's error, or why it was not started). */
 export class ImageBuildError extends Error {}
 
@@ -296,12 +299,15 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
         `the build's RUN steps wrote ${formatBytes(bytes)} to disk, past this sandbox's limit of ${formatBytes(req.limits.buildDiskBytes)}; the build was stopped`,
       ),
     );
+    let hitFileSizeLimit = false;
     try {
       await follow(stream, (m) => {
         if (m.error || m.errorDetail) failure = m.errorDetail?.message ?? m.error;
         if (m.stream) {
           tracker.push(m.stream);
           req.onOutput(m.stream);
+          // The per-file limit (fsize) may stop a writer before the disk watch sees the total: say which limit it was.
+          if (FILE_SIZE_LIMIT_HIT.test(m.stream)) hitFileSizeLimit = true;
           if (tracker.mismatch) stop(tracker.mismatch);
         }
       });
@@ -310,6 +316,11 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
       req.signal.removeEventListener("abort", abort);
     }
     if (req.signal.aborted) throw new ImageBuildError("the build was stopped");
+    if (failure && hitFileSizeLimit) {
+      throw new ImageBuildError(
+        `a RUN step wrote a file past this sandbox's disk limit of ${formatBytes(req.limits.buildDiskBytes)}, so it was stopped (${failure.trim()})`,
+      );
+    }
     if (failure) throw new ImageBuildError(failure.trim());
 
     const info = await d.getImage(req.tag).inspect();

@@ -225,6 +225,26 @@ describe("lesson 16.8.1: a Dockerfile built and run in the sandbox", () => {
     expect(await imageLeftovers(r.id)).toEqual({ runImages: 0, intermediates: 0 });
   });
 
+  it("one file written past the disk limit stops the build with the same limit named", async () => {
+    const mib = 1024 * 1024;
+    const { r, events } = await runWith(
+      "it-docker-file-size",
+      (files) => {
+        files[DOCKERFILE] = files[DOCKERFILE].replace(
+          "FROM scratch",
+          "FROM busybox:1.35\nRUN dd if=/dev/zero of=/big bs=1M count=100",
+        );
+      },
+      { buildDiskBytes: 64 * mib },
+    );
+    const failed = await failedStage(events);
+    // Whichever catches it first, the per-file limit or the watch of the step's disk use, names the limit.
+    expect(failed.detail).toMatch(/RUN steps? wrote .*(?:limit|disk limit) of 67\.1 MB/);
+    await r.stop();
+    expect(await leftovers(r.id)).toEqual({ containers: 0, networks: 0 });
+    expect(await imageLeftovers(r.id)).toEqual({ runImages: 0, intermediates: 0 });
+  });
+
   it("the reaper removes a built image whose run and server are gone", async () => {
     // Built by hand (the docker CLI, not the code under test) with the labels a run of a dead server leaves.
     const labels = {
