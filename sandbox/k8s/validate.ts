@@ -1,6 +1,7 @@
 // Checks a lesson's Kubernetes manifests before anything runs: YAML syntax, the Kubernetes API schema of each kind
 // (kubernetes-models), and the mistakes the schema cannot see (probes on ports the container does not open, a
 // Service that selects no pod, a secretKeyRef to nothing, unpinned images). Pure: text in, problems with lines out.
+import { checkPodSecurity } from "./pod-security";
 import { Document, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Node } from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -126,7 +127,7 @@ const SCHEMAS: Record<string, { apiVersion: string; validate: (v: Record<string,
   ConfigMap: { apiVersion: "v1", validate: (v) => new ConfigMap(v as never).validate() },
 };
 
-type PathPart = string | number;
+export type PathPart = string | number;
 
 /** 1-based line and column of a character offset. */
 function position(lines: LineCounter, offset: number): { line: number; column: number } {
@@ -582,8 +583,8 @@ const KNOWN_FIELDS: { where: string; path: (PathPart | "*")[]; kinds: string[]; 
   },
 ];
 
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const asRecord = (v: unknown): Record<string, unknown> =>
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const asRecord = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /** The playground's own bounds (MANIFEST_LIMITS): counts the schema allows but a shared machine cannot give. */
@@ -659,77 +660,6 @@ function checkBounds(objects: K8sObject[], problems: K8sProblem[]): void {
         const keys = Object.keys(asRecord(obj.value[field])).length;
         if (keys > L.keysPerObject) at([field], `${keys} keys in ${field}; at most ${L.keysPerObject}`);
       }
-    }
-  }
-}
-
-/** Volume sources a pod may use here: none of them reaches the host (the API's Pod Security "restricted" list). */
-const ALLOWED_VOLUME_SOURCES = new Set([
-  "name",
-  "emptyDir",
-  "configMap",
-  "secret",
-  "projected",
-  "downwardAPI",
-  "persistentVolumeClaim",
-  "ephemeral",
-  "csi",
-]);
-/** The one capability Pod Security "restricted" lets a container add. */
-const ALLOWED_ADDED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
-
-/**
- * What Pod Security Admission's "restricted" profile refuses, refused here before anything is built: a pod that asks
- * for the host (its namespaces, a path of its disk, privileges) is a mistake in a lesson and an attack in a class.
- * The sandbox would not grant any of it anyway; saying so at the right line is what teaches.
- */
-function checkPodSecurity(objects: K8sObject[], problems: K8sProblem[]): void {
-  for (const obj of objects) {
-    if (obj.kind !== "Deployment" && obj.kind !== "Pod") continue;
-    const podPath: PathPart[] = obj.kind === "Pod" ? ["spec"] : ["spec", "template", "spec"];
-    let pod = asRecord(obj.value);
-    for (const part of podPath) pod = asRecord(pod[part as string]);
-    const at = (path: PathPart[], message: string): void => {
-      problems.push({
-        file: obj.file,
-        ...locate(obj, [...podPath, ...path]),
-        severity: "error",
-        message: `${obj.kind} ${obj.name}: ${message}; pods here follow Pod Security "restricted"`,
-      });
-    };
-    for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
-      if (pod[field] === true) at([field], `${field}: true shares the host's namespace`);
-    }
-    asArray(pod.volumes).forEach((raw, vi) => {
-      const volume = asRecord(raw);
-      for (const source of Object.keys(volume)) {
-        if (!ALLOWED_VOLUME_SOURCES.has(source))
-          at(["volumes", vi, source], `volume ${String(volume.name)} uses ${source}, which is not allowed`);
-      }
-    });
-    const podContext = asRecord(pod.securityContext);
-    if (podContext.runAsUser === 0) at(["securityContext", "runAsUser"], "runAsUser 0 runs as root");
-    for (const list of ["containers", "initContainers", "ephemeralContainers"] as const) {
-      asArray(pod[list]).forEach((raw, ci) => {
-        const c = asRecord(raw);
-        const ctx = asRecord(c.securityContext);
-        const base: PathPart[] = [list, ci, "securityContext"];
-        const name = `container ${String(c.name)}`;
-        if (ctx.privileged === true) at([...base, "privileged"], `${name} asks to be privileged`);
-        if (ctx.allowPrivilegeEscalation === true)
-          at([...base, "allowPrivilegeEscalation"], `${name} allows privilege escalation`);
-        if (ctx.runAsUser === 0) at([...base, "runAsUser"], `${name}: runAsUser 0 runs as root`);
-        if (ctx.procMount !== undefined && ctx.procMount !== "Default")
-          at([...base, "procMount"], `${name} asks for an unmasked /proc`);
-        asArray(asRecord(ctx.capabilities).add).forEach((cap, ki) => {
-          if (!ALLOWED_ADDED_CAPABILITIES.has(String(cap)))
-            at([...base, "capabilities", "add", ki], `${name} adds the capability ${String(cap)}`);
-        });
-        asArray(c.ports).forEach((rawPort, pi) => {
-          if (asRecord(rawPort).hostPort !== undefined)
-            at([list, ci, "ports", pi, "hostPort"], `${name} asks for a port of the host (hostPort)`);
-        });
-      });
     }
   }
 }
