@@ -60,9 +60,9 @@ describe("checkHost", () => {
   it("adds the public URL's host and port", () => {
     const p = hostPolicy({ port: 3000, publicUrl: "https://class.example.org/" });
     expect(checkHost(p, "class.example.org")).toEqual({ ok: true });
-    const withPort = hostPolicy({ port: 3000, publicUrl: "http://10.0.0.5:8080" });
-    expect(checkHost(withPort, "10.0.0.5:8080")).toEqual({ ok: true });
-    expect(checkHost(withPort, "10.0.0.5:3000")).toMatchObject({ ok: false });
+    const withPort = hostPolicy({ port: 3000, publicUrl: "http://192.0.2.5:8080" });
+    expect(checkHost(withPort, "192.0.2.5:8080")).toEqual({ ok: true });
+    expect(checkHost(withPort, "192.0.2.5:3000")).toMatchObject({ ok: false });
   });
   it("accepts the specific address the server listens on, not a wildcard", () => {
     expect(checkHost(hostPolicy({ port: 3000, listenHost: "192.168.1.5" }), "192.168.1.5:3000")).toEqual({ ok: true });
