@@ -54,7 +54,8 @@ export async function reapOrphans(): Promise<{ containers: number; networks: num
 
   // Firewall rules for bridges whose network is gone.
   const remaining = await d.listNetworks({ filters: APP_FILTER });
-  const keep = new Set(remaining.map((n) => bridgeName(n.Labels?.[RUN_LABEL] ?? "")));
+  // A live run's rules are kept even before its network exists: they are installed first.
+  const keep = new Set([...remaining.map((n) => n.Labels?.[RUN_LABEL] ?? ""), ...live].map(bridgeName));
   for (const bridge of await bridgesWithRules()) if (!keep.has(bridge)) await removeIsolation(bridge);
 
   // After the containers: an image still used by a container cannot be removed.

@@ -21,7 +21,7 @@ import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, typ
 import { builtImageLabels, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { sandboxHostConfig } from "./container-config";
-import { addIsolation, createRunNetwork, removeIsolation, removeNetwork } from "./network";
+import { addIsolation, bridgeName, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { LocalRendition } from "./k8s/rendition";
 import { http2Answers, sendHttpRequest } from "./service-http";
 import { StageMachine, canMove, isFinal } from "./stages";
@@ -283,9 +283,16 @@ export class Run implements RunHandle {
       this.imageTag = imageTag;
       const d = await docker();
       const labels = runLabels(this.id, this.lesson.slug, this.owner);
-      this.network = await createRunNetwork(this.id, labels);
-      // Fails closed: no learner container is created on a network whose isolation is not in place.
-      await addIsolation(this.network.bridge);
+      // The rules come first, for the bridge's name before it exists: the network is never up without them, and a
+      // run whose isolation cannot be proven fails here, before any network or container of it exists.
+      const bridge = bridgeName(this.id);
+      await addIsolation(bridge);
+      try {
+        this.network = await createRunNetwork(this.id, labels);
+      } catch (err) {
+        await removeIsolation(bridge);
+        throw err;
+      }
       // A service built from a Dockerfile gets its container once its image exists (at Run, from the files).
       const tmpfs = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
       await Promise.all(
