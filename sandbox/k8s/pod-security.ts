@@ -1,5 +1,13 @@
 // What Pod Security Admission's "restricted" profile refuses in a pod template, checked before anything is built.
-import { asArray, asRecord, locate, type K8sObject, type K8sProblem, type PathPart } from "./validate";
+import type { K8sObject, PathPart } from "./validate";
+import { asArray, asRecord } from "./values";
+
+/** One refusal: the object, the path of the field that asks for the host, and why. */
+export interface PodSecurityFinding {
+  obj: K8sObject;
+  path: PathPart[];
+  message: string;
+}
 
 /** Volume sources a pod may use here: none of them reaches the host (the API's Pod Security "restricted" list). */
 const ALLOWED_VOLUME_SOURCES = new Set([
@@ -21,17 +29,17 @@ const ALLOWED_ADDED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
  * for the host (its namespaces, a path of its disk, privileges) is a mistake in a lesson and an attack in a class.
  * The sandbox would not grant any of it anyway; saying so at the right line is what teaches.
  */
-export function checkPodSecurity(objects: K8sObject[], problems: K8sProblem[]): void {
+export function podSecurityFindings(objects: K8sObject[]): PodSecurityFinding[] {
+  const findings: PodSecurityFinding[] = [];
   for (const obj of objects) {
     if (obj.kind !== "Deployment" && obj.kind !== "Pod") continue;
     const podPath: PathPart[] = obj.kind === "Pod" ? ["spec"] : ["spec", "template", "spec"];
     let pod = asRecord(obj.value);
     for (const part of podPath) pod = asRecord(pod[part as string]);
     const at = (path: PathPart[], message: string): void => {
-      problems.push({
-        file: obj.file,
-        ...locate(obj, [...podPath, ...path]),
-        severity: "error",
+      findings.push({
+        obj,
+        path: [...podPath, ...path],
         message: `${obj.kind} ${obj.name}: ${message}; pods here follow Pod Security "restricted"`,
       });
     };
@@ -70,4 +78,5 @@ export function checkPodSecurity(objects: K8sObject[], problems: K8sProblem[]): 
       });
     }
   }
+  return findings;
 }

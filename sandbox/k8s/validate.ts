@@ -1,7 +1,8 @@
 // Checks a lesson's Kubernetes manifests before anything runs: YAML syntax, the Kubernetes API schema of each kind
 // (kubernetes-models), and the mistakes the schema cannot see (probes on ports the container does not open, a
 // Service that selects no pod, a secretKeyRef to nothing, unpinned images). Pure: text in, problems with lines out.
-import { checkPodSecurity } from "./pod-security";
+import { podSecurityFindings } from "./pod-security";
+import { asArray, asRecord } from "./values";
 import { Document, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Node } from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -583,10 +584,6 @@ const KNOWN_FIELDS: { where: string; path: (PathPart | "*")[]; kinds: string[]; 
   },
 ];
 
-export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-export const asRecord = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
 /** The playground's own bounds (MANIFEST_LIMITS): counts the schema allows but a shared machine cannot give. */
 function checkBounds(objects: K8sObject[], problems: K8sProblem[]): void {
   const L = MANIFEST_LIMITS;
@@ -735,7 +732,9 @@ function checkUnknownFields(objects: K8sObject[], problems: K8sProblem[]): void 
 export function validateManifests(files: Record<string, string>, opts: ValidateOptions = {}): ValidationResult {
   const { objects, problems } = parseManifests(files);
   checkBounds(objects, problems);
-  checkPodSecurity(objects, problems);
+  for (const f of podSecurityFindings(objects)) {
+    problems.push({ file: f.obj.file, ...locate(f.obj, f.path), severity: "error", message: f.message });
+  }
   // Past the bounds, the other checks would only spend time on what cannot run anyway.
   if (!problems.some((p) => p.severity === "error")) {
     checkSchemas(objects, problems);
