@@ -65,7 +65,9 @@ describe("checkHost", () => {
     expect(checkHost(withPort, "192.0.2.5:3000")).toMatchObject({ ok: false });
   });
   it("accepts the specific address the server listens on, not a wildcard", () => {
-    expect(checkHost(hostPolicy({ port: 3000, listenHost: "192.168.1.5" }), "192.168.1.5:3000")).toEqual({ ok: true });
+    expect(checkHost(hostPolicy({ port: 3000, listenHost: "198.51.100.5" }), "198.51.100.5:3000")).toEqual({
+      ok: true,
+    });
     expect(checkHost(hostPolicy({ port: 3000, listenHost: "fd00::5" }), "[fd00::5]:3000")).toEqual({ ok: true });
     expect(checkHost(hostPolicy({ port: 3000, listenHost: "0.0.0.0" }), "0.0.0.0:3000")).toMatchObject({ ok: false });
   });
