@@ -29,6 +29,8 @@ export interface SandboxContainer {
   memoryBytes: number;
   cpus: number;
   pids: number;
+  /** The cgroup parent of every sandbox container (cpu-weight.ts), where the engine's cgroups are ours to arrange. */
+  cgroupParent: string | undefined;
 }
 
 export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
@@ -49,5 +51,6 @@ export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
     LogConfig: { Type: "none", Config: {} },
     DnsOptions: SANDBOX_DNS_OPTIONS,
     Sysctls: NO_IPV6_SYSCTLS,
+    ...(c.cgroupParent ? { CgroupParent: c.cgroupParent } : {}),
   };
 }

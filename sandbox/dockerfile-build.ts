@@ -11,6 +11,7 @@ import type { BaseImage } from "./base-images";
 import { docker, isNotFound } from "./docker";
 import { BuildOutputTracker, checkDockerfile, DockerignoreError, dockerignoreMatcher } from "./dockerfile";
 import { packFiles } from "./files";
+import { sandboxCgroupParent } from "./cpu-weight";
 import { BUILD_DISK_POLL_MS, MAX_ACCOUNT_FILE_BYTES, type Limits } from "./limits";
 import type { ImageStageSize as StageSize, LessonFiles } from "./types";
 
@@ -265,6 +266,7 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
     throw new ImageBuildError(problems.map((p) => `${req.dir}/${req.dockerfile}:${p.line}: ${p.message}`).join("\n"));
   }
   const d = await docker();
+  const cgroupParent = await sandboxCgroupParent();
   // The classic builder adds one LABEL step per build label at the end of the last stage.
   const tracker = new BuildOutputTracker([...keywords, ...Object.keys(req.labels).map(() => "LABEL")]);
   let failure: string | undefined;
@@ -285,6 +287,8 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
       memswap: req.limits.memoryBytes,
       cpuperiod: CPU_PERIOD_US,
       cpuquota: Math.round(req.limits.cpus * CPU_PERIOD_US),
+      // The RUN steps' containers share the sandbox's CPU weight (cpu-weight.ts).
+      ...(cgroupParent ? { cgroupparent: cgroupParent } : {}),
       // No file of a RUN step grows past the disk limit at once; the sum of them is watched below. (The build API
       // of Engine 20.10 has no pids limit: the memory limit bounds a fork bomb.)
       ulimits: JSON.stringify([{ Name: "fsize", Soft: req.limits.buildDiskBytes, Hard: req.limits.buildDiskBytes }]),

@@ -64,6 +64,14 @@ export const MAX_ACCOUNT_FILE_BYTES = 64 * 1024;
 export const MAX_MARKER_LINE_BYTES = 64 * 1024;
 /** Marker text (spans, stage words) one service's life may have read, on top of its output budget: ~16k spans. */
 export const MARKER_BYTES_PER_SERVICE = 8 * 1024 * 1024;
+/**
+ * Spans a collector may deliver: a burst (a hundred traced requests sent at once), then a steady rate. Past it, span
+ * lines are dropped before they are read, so a flood costs the server a count, not a parse, and the trace view stays
+ * one a learner can read. Reading a span and sending it on costs ~0.15 ms of the event loop, and a burst arrives in
+ * one turn of it: 500 keep that turn under ~80 ms.
+ */
+export const SPAN_BURST = 500;
+export const SPANS_PER_SECOND = 200;
 /** Nesting of [ and { in a span line: the collector's deepest is 8 (an event's attribute, 4 lists deep). */
 export const MAX_SPAN_JSON_DEPTH = 12;
 /** Containers nested inside one attribute value before the rest becomes "…" (the collector's own cut). */

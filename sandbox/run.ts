@@ -21,13 +21,14 @@ import { CONTAINER_SRC, liveFileReaders, notLiveMessage, writeIntoContainer, typ
 import { builtImageLabels, runLabels, SERVICE_LABEL } from "./labels";
 import type { Limits } from "./limits";
 import { sandboxHostConfig } from "./container-config";
+import { sandboxCgroupParent } from "./cpu-weight";
 import { addIsolation, bridgeName, createRunNetwork, removeIsolation, removeNetwork } from "./network";
 import { LocalRendition } from "./k8s/rendition";
 import { http2Answers, sendHttpRequest } from "./service-http";
 import { StageMachine, canMove, isFinal } from "./stages";
 import { FrameDemuxer, MarkerSplitter, OutputBudget, type Piece, type StreamKind } from "./streams";
-import { COLLECTOR_COMMAND, readSpanLine, SPAN_MARKER } from "./spans";
-import { MARKER_BYTES_PER_SERVICE } from "./limits";
+import { COLLECTOR_COMMAND, readSpanLine, SPAN_MARKER, SpanRate } from "./spans";
+import { MARKER_BYTES_PER_SERVICE, SPAN_BURST, SPANS_PER_SECOND } from "./limits";
 import { RunHistory } from "./history";
 import type {
   HttpRequestSpec,
@@ -72,6 +73,8 @@ interface ServiceRuntime {
   detail?: string;
   buildOutput: string;
   budget: OutputBudget;
+  /** How fast the collector's span lines are read; past it they are dropped unread. */
+  spanRate: SpanRate;
   startedAt: number;
   /** A service built from its Dockerfile: the run's image of it, and a way to stop the build. */
   builtTag?: string;
@@ -103,6 +106,7 @@ function freshLife(limits: Limits) {
     machine: new StageMachine(),
     buildOutput: "",
     budget: new OutputBudget(limits.outputBytesPerStream),
+    spanRate: new SpanRate(),
     startedAt: 0,
     badSpanLines: 0,
     cutSpans: 0,
@@ -500,6 +504,7 @@ export class Run implements RunHandle {
         memoryBytes: this.limits.memoryBytes,
         cpus: this.limits.cpus,
         pids: this.limits.pids,
+        cgroupParent: await sandboxCgroupParent(),
       }),
       NetworkingConfig: { EndpointsConfig: { [this.network!.name]: { Aliases: [spec.name] } } },
     });
@@ -663,10 +668,19 @@ export class Run implements RunHandle {
     const detail = space === -1 ? undefined : marker.slice(space + 1) || undefined;
     const allowance = rt.budget.takeMarker(bytes);
     if (word === SPAN_MARKER) {
-      if (allowance.ok) this.onSpanLine(rt, detail ?? "");
-      else if (allowance.justExceeded)
+      if (!allowance.ok) {
+        if (allowance.justExceeded)
+          this.system(
+            `span lines past ${MARKER_BYTES_PER_SERVICE / 1024 / 1024} MiB: the rest of ${rt.spec.name}'s spans are dropped (counted, not read)`,
+            rt.spec.name,
+          );
+        return;
+      }
+      const rate = rt.spanRate.take();
+      if (rate.ok) this.onSpanLine(rt, detail ?? "");
+      else if (rate.notice)
         this.system(
-          `span lines past ${MARKER_BYTES_PER_SERVICE / 1024 / 1024} MiB: the rest of ${rt.spec.name}'s spans are dropped (counted, not read)`,
+          `spans arrive faster than ${SPANS_PER_SECOND} a second (after a burst of ${SPAN_BURST}): the trace view drops the rest until they slow down (${rt.spanRate.dropped} dropped so far)`,
           rt.spec.name,
         );
       return;

@@ -7,6 +7,8 @@ import {
   MAX_ATTRIBUTE_STRING,
   MAX_MARKER_LINE_BYTES,
   MAX_SPAN_JSON_DEPTH,
+  SPAN_BURST,
+  SPANS_PER_SECOND,
 } from "./limits";
 import type { AttributeValue, SpanData } from "./types";
 
@@ -196,4 +198,42 @@ export function readSpanLine(json: string): SpanRead {
 /** Parses the JSON after "@@playground:span "; null when it is not a span the collector would print. */
 export function parseSpanLine(json: string): SpanData | null {
   return readSpanLine(json).span;
+}
+
+/**
+ * A token bucket for one collector's span lines (SPAN_BURST, then SPANS_PER_SECOND). `take` says whether a line may
+ * be read; a refusal that starts a new stretch of refusals says so once (`notice`), with what was dropped before it.
+ */
+export class SpanRate {
+  private tokens: number;
+  private last: number;
+  private droppedInStretch = 0;
+  private droppedTotal = 0;
+
+  constructor(
+    private readonly burst = SPAN_BURST,
+    private readonly perSecond = SPANS_PER_SECOND,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): { ok: boolean; notice: boolean } {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.droppedInStretch = 0;
+      return { ok: true, notice: false };
+    }
+    this.droppedTotal++;
+    return { ok: false, notice: this.droppedInStretch++ === 0 };
+  }
+
+  /** Span lines refused so far. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
 }

@@ -21,6 +21,7 @@ import {
 import { localBaseImages } from "../image";
 import { SERVICE_LABEL } from "../labels";
 import { sandboxHostConfig } from "../container-config";
+import { sandboxCgroupParent } from "../cpu-weight";
 import type { Limits } from "../limits";
 import { FrameDemuxer, OutputBudget, type StreamKind } from "../streams";
 import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
@@ -397,6 +398,7 @@ export class LocalRendition {
         memoryBytes: pod.limits.memoryBytes,
         cpus: pod.limits.cpus,
         pids: this.host.limits.pids,
+        cgroupParent: await sandboxCgroupParent(),
       }),
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [pod.name] } } },
     });

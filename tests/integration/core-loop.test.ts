@@ -1,9 +1,11 @@
 // Lesson 16.1 through the same engine path as the web page, against the real Docker Engine.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startRun, SandboxError } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
+import { SANDBOX_CGROUP, SANDBOX_CPU_SHARES } from "../../sandbox/cpu-weight";
 import { loadLesson } from "../../lib/lessons";
 import { collect, engine, leftovers, logText, ownerLeftovers, waitFor, sandboxHooks } from "./helpers";
 
@@ -43,10 +45,16 @@ describe("lesson 16.1 in the sandbox", () => {
       expect(info.HostConfig.MemorySwap).toBe(512 * 1024 * 1024);
       expect(info.HostConfig.PidsLimit).toBe(256);
       expect(info.HostConfig.NanoCpus).toBe(1e9);
+      // Under the sandbox's cgroup parent, whose CPU weight leaves the server the CPU it asks for (cgroupfs, v1).
+      expect(info.HostConfig.CgroupParent).toBe(`/${SANDBOX_CGROUP}`);
       for (const bindings of Object.values(info.HostConfig.PortBindings ?? {}) as { HostIp: string }[][]) {
         expect(bindings.every((b) => b.HostIp === "127.0.0.1")).toBe(true);
       }
     }
+
+    expect(readFileSync(`/sys/fs/cgroup/cpu/${SANDBOX_CGROUP}/cpu.shares`, "utf8").trim()).toBe(
+      String(SANDBOX_CPU_SHARES),
+    );
 
     // The run's network: no masquerade, and the host firewall drops what leaves the bridge or dials the host.
     const [net] = await engine.listNetworks({ filters: { label: [`playground.run=${r.id}`] } });

@@ -9,6 +9,8 @@ import {
   MARKER_BYTES_PER_SERVICE,
   MAX_MARKER_LINE_BYTES,
   MAX_SPAN_BYTES_PER_RUN,
+  SPAN_BURST,
+  SPANS_PER_SECOND,
 } from "@/sandbox/limits";
 import type { LoadedLesson, RunEvent } from "@/sandbox/types";
 
@@ -223,10 +225,12 @@ describe("a run's output path, fed recorded frames", () => {
     expect(system).toContain("a span line could not be read and was skipped: it is nested too deeply");
     expect(system).toContain(`span lines past ${MARKER_BYTES_PER_SERVICE / 1024 / 1024} MiB`);
     expect(system).toContain("output truncated");
-    // Spans read stop at the marker allowance; those kept for a reload stop at their byte bound.
+    // Spans read stop at their rate (a burst, then a steady trickle) and at the marker allowance; those kept for a
+    // reload stop at their byte bound.
+    expect(system).toContain(`spans arrive faster than ${SPANS_PER_SECOND} a second`);
     const read = h.spanCount();
-    expect(read).toBeGreaterThan(1000);
-    expect(read).toBeLessThan(MARKER_BYTES_PER_SERVICE / 400);
+    expect(read).toBeGreaterThan(SPAN_BURST / 2);
+    expect(read).toBeLessThanOrEqual(SPAN_BURST + Math.ceil((SPANS_PER_SECOND * totalMs) / 1000));
     const history = (h.run as unknown as { history: { spanSize: { bytes: number } } }).history;
     expect(history.spanSize.bytes).toBeLessThanOrEqual(MAX_SPAN_BYTES_PER_RUN);
     // The forged stage words and over-long lines are text, within the output budget; the collector still starts.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonDepthWithin, nanosToMicros, parseSpanLine, readSpanLine, spanBytes } from "../../sandbox/spans";
+import { jsonDepthWithin, nanosToMicros, parseSpanLine, readSpanLine, spanBytes, SpanRate } from "../../sandbox/spans";
 import {
   MAX_ATTRIBUTE_ITEMS,
   MAX_ATTRIBUTE_STRING,
@@ -188,5 +188,21 @@ describe("span events on the socket", () => {
     expect(sent).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(25);
     expect(sent.map((b) => b.length)).toEqual([3]);
+  });
+});
+
+describe("the rate at which a collector's spans are read", () => {
+  it("lets a burst through, then the steady rate, and says once per stretch of refusals", () => {
+    let now = 0;
+    const rate = new SpanRate(3, 10, () => now);
+    expect([rate.take(), rate.take(), rate.take()].every((r) => r.ok)).toBe(true);
+    expect(rate.take()).toEqual({ ok: false, notice: true });
+    expect(rate.take()).toEqual({ ok: false, notice: false });
+    now += 100; // one token back at 10 a second
+    expect(rate.take()).toEqual({ ok: true, notice: false });
+    expect(rate.take()).toEqual({ ok: false, notice: true });
+    expect(rate.dropped).toBe(3);
+    now += 60_000; // refills to the burst, no more
+    expect([rate.take(), rate.take(), rate.take(), rate.take()].map((r) => r.ok)).toEqual([true, true, true, false]);
   });
 });
