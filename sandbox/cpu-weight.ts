@@ -5,7 +5,7 @@
 // Weights only matter when the CPU is contended: an idle machine lets a learner's build use all it is allowed.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { docker } from "./docker";
+import type Docker from "dockerode";
 
 /** The cgroup parent under cgroupfs (the engine creates each container's cgroup below it). */
 export const SANDBOX_CGROUP = "playground-sandbox";
@@ -23,16 +23,16 @@ let prepared: Promise<string | undefined> | undefined;
  * ours to arrange (the systemd driver, or no write access), said once on the server's log. Never fails a run: the
  * weight protects the server's responsiveness, while each container's own limits stay what bounds a learner.
  */
-export function sandboxCgroupParent(): Promise<string | undefined> {
-  prepared ??= prepare().catch((err: unknown) => {
+export function sandboxCgroupParent(d: Docker): Promise<string | undefined> {
+  prepared ??= prepare(d).catch((err: unknown) => {
     console.warn(`[sandbox] sandbox containers keep the engine's default CPU weight: ${(err as Error).message}`);
     return undefined;
   });
   return prepared;
 }
 
-async function prepare(): Promise<string | undefined> {
-  const info = (await (await docker()).info()) as { CgroupDriver?: string; CgroupVersion?: string };
+async function prepare(d: Docker): Promise<string | undefined> {
+  const info = (await d.info()) as { CgroupDriver?: string; CgroupVersion?: string };
   if (info.CgroupDriver !== "cgroupfs")
     throw new Error(`the engine's cgroup driver is ${info.CgroupDriver ?? "unknown"}`);
   if (info.CgroupVersion === "2") {

@@ -8,10 +8,9 @@ import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { extract } from "tar-stream";
 import type { BaseImage } from "./base-images";
-import { docker, isNotFound } from "./docker";
+import { isNotFound } from "./docker";
 import { BuildOutputTracker, checkDockerfile, DockerignoreError, dockerignoreMatcher } from "./dockerfile";
 import { packFiles } from "./files";
-import { sandboxCgroupParent } from "./cpu-weight";
 import { BUILD_DISK_POLL_MS, MAX_ACCOUNT_FILE_BYTES, type Limits } from "./limits";
 import type { ImageStageSize as StageSize, LessonFiles } from "./types";
 
@@ -253,7 +252,11 @@ async function removeIntermediates(d: Docker, ids: string[]): Promise<void> {
   }
 }
 
-export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> {
+export async function buildServiceImage(
+  d: Docker,
+  req: BuildRequest,
+  sandboxCgroupParent: () => Promise<string | undefined>,
+): Promise<BuiltImage> {
   const context = buildContext(req.files, req.dir, req.dockerfile);
   const text = context[req.dockerfile];
   if (text === undefined) throw new ImageBuildError(`there is no ${req.dir}/${req.dockerfile}`);
@@ -265,7 +268,6 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
   if (problems.length > 0) {
     throw new ImageBuildError(problems.map((p) => `${req.dir}/${req.dockerfile}:${p.line}: ${p.message}`).join("\n"));
   }
-  const d = await docker();
   const cgroupParent = await sandboxCgroupParent();
   // The classic builder adds one LABEL step per build label at the end of the last stage.
   const tracker = new BuildOutputTracker([...keywords, ...Object.keys(req.labels).map(() => "LABEL")]);
@@ -363,9 +365,9 @@ export async function buildServiceImage(req: BuildRequest): Promise<BuiltImage> 
 }
 
 /** Removes a run's built image (and with it its untagged parents); gone already is fine. */
-export async function removeBuiltImage(tag: string): Promise<void> {
+export async function removeBuiltImage(d: Docker, tag: string): Promise<void> {
   try {
-    await (await docker()).getImage(tag).remove({ force: true, noprune: false });
+    await d.getImage(tag).remove({ force: true, noprune: false });
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

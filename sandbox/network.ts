@@ -5,7 +5,8 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
-import { docker, isNotFound } from "./docker";
+import type Docker from "dockerode";
+import { isNotFound } from "./docker";
 import { SandboxError } from "./errors";
 
 const exec = promisify(execFile);
@@ -118,10 +119,10 @@ export async function bridgesWithRules(run: FirewallExec = execFirewall): Promis
 }
 
 export async function createRunNetwork(
+  d: Docker,
   runId: string,
   labels: Record<string, string>,
 ): Promise<{ id: string; name: string; bridge: string }> {
-  const d = await docker();
   const name = `playground-${runId}`;
   const bridge = bridgeName(runId);
   const network = await d.createNetwork({
@@ -138,8 +139,7 @@ export async function createRunNetwork(
   return { id: network.id, name, bridge };
 }
 
-export async function removeNetwork(id: string): Promise<void> {
-  const d = await docker();
+export async function removeNetwork(d: Docker, id: string): Promise<void> {
   try {
     await d.getNetwork(id).remove();
   } catch (err) {

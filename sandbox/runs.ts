@@ -1,6 +1,8 @@
 // The runs of this server process: start (with a per-client limit and a global queue), look up, list.
 import { randomBytes } from "node:crypto";
+import type { Backend } from "./backend";
 import { docker } from "./docker";
+import { DockerBackend } from "./docker-backend";
 import { SandboxError, queueFullError } from "./errors";
 import { validateFiles } from "./files";
 import { ensureImage } from "./image";
@@ -63,7 +65,7 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
   if (runnableServices(lesson.manifest).length === 0) {
     throw new SandboxError("BAD_REQUEST", `The lesson "${lessonSlug}" has no services to run.`);
   }
-  await docker(); // throws ENGINE_UNREACHABLE with the fix
+  const backend = await defaultBackend(); // throws ENGINE_UNREACHABLE with the fix
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
 
   // The owner's older runs are stopped but not waited for: their graceful shutdown and removal overlap the
@@ -79,7 +81,7 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
     void r.stop("stopped");
   }
 
-  const run = takeStandby(opts.owner, lesson.slug, limits) ?? new Run(newRunId(), lesson, opts.owner, limits);
+  const run = takeStandby(opts.owner, lesson.slug, limits) ?? new Run(newRunId(), lesson, opts.owner, limits, backend);
   runs.set(run.id, run);
   void (async () => {
     if (activeCount() > limits.runsTotal) {
@@ -118,6 +120,11 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
   return run;
 }
 
+/** Where runs go: the local Docker Engine (a cluster backend takes its place for a class that outgrows one machine). */
+async function defaultBackend(): Promise<Backend> {
+  return new DockerBackend(await docker());
+}
+
 function newRunId(): string {
   return randomBytes(5).toString("hex");
 }
@@ -154,7 +161,7 @@ function prepareStandby(after: Run): void {
   const tag = after.preparedImage;
   if (!tag || standbys.get(after.owner)?.lessonSlug === after.lessonSlug) return;
   discardStandby(after.owner);
-  const standby = new Run(newRunId(), after.lesson, after.owner, after.limits);
+  const standby = new Run(newRunId(), after.lesson, after.owner, after.limits, after.backend);
   standbys.set(after.owner, standby);
   standby.prepare(tag).catch(() => discardStandby(after.owner));
   setTimeout(() => {

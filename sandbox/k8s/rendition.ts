@@ -2,28 +2,16 @@
 // image a Deployment names from the lesson's Dockerfile, runs `replicas` sandboxed containers named like pods,
 // probes them as a kubelet would (readiness → the Service's endpoints, liveness → a restart), and serves each
 // Service as a round-robin port on 127.0.0.1 that forwards only to ready pods.
-import type Docker from "dockerode";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { connect } from "node:net";
-import { parseGoDiagnostics } from "../diagnostics";
-import { docker, isNotFound } from "../docker";
-import { dockerfileDiagnostics } from "../dockerfile";
-import {
-  buildServiceImage,
-  builtImageTag,
-  formatBytes,
-  ImageBuildError,
-  NON_ROOT_FALLBACK,
-  removeBuiltImage,
-} from "../dockerfile-build";
-import { localBaseImages } from "../image";
+import type { Backend, RunNetwork, SandboxProcess } from "../backend";
+import { builtImageTag, formatBytes, NON_ROOT_FALLBACK } from "../dockerfile-build";
 import { SERVICE_LABEL } from "../labels";
-import { sandboxHostConfig } from "../container-config";
-import { sandboxCgroupParent } from "../cpu-weight";
+import { buildLearnerImage } from "../learner-image";
 import type { Limits } from "../limits";
-import { FrameDemuxer, OutputBudget, type StreamKind } from "../streams";
+import { OutputBudget, type StreamKind } from "../streams";
 import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
 import type { KubernetesSpec } from "../../lib/lesson-schema";
 import {
@@ -63,8 +51,9 @@ export interface RenditionHost {
   runId: string;
   lessonSlug: string;
   limits: Limits;
+  backend: Backend;
   startedAt: () => number;
-  networkName: () => string | undefined;
+  network: () => RunNetwork | undefined;
   containerLabels: () => Record<string, string>;
   imageLabels: () => Record<string, string>;
   stopping: () => boolean;
@@ -83,7 +72,7 @@ interface Pod {
   user: string;
   env: Record<string, string>;
   limits: { memoryBytes: number; cpus: number };
-  container?: Docker.Container;
+  process?: SandboxProcess;
   /** containerPort → its published port on 127.0.0.1. */
   hostPorts: Map<number, number>;
   ready: boolean;
@@ -233,50 +222,34 @@ export class LocalRendition {
     const dir = this.spec.images[image];
     const tag = builtImageTag(this.host.lessonSlug, image, this.host.runId);
     this.builtTags.add(tag);
-    const bases = await localBaseImages();
     this.host.system(`docker build -t ${image} ${dir} (stands in for pushing ${image} to a registry)`, this.primary);
-    let output = "";
-    const remainingMs = this.host.startedAt() + this.host.limits.startTimeoutMs - Date.now();
-    const timer = setTimeout(() => this.buildAbort.abort(), Math.max(0, remainingMs));
-    const started = Date.now();
-    try {
-      const result = await buildServiceImage({
-        files,
-        dir,
-        dockerfile: "Dockerfile",
-        tag,
-        labels: this.host.imageLabels(),
-        limits: this.host.limits,
-        baseImages: bases,
-        signal: this.buildAbort.signal,
-        onOutput: (text) => {
-          if (output.length < 256 * 1024) output += text;
-          this.host.log(this.primary, "stdout", text);
-        },
-      });
-      this.host.system(
-        `image ${image} built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${formatBytes(result.bytes)}`,
-        this.primary,
-      );
-      const { user, notice } = result.runAs;
-      if (notice) this.host.system(`${notice}; the pods run as ${user} instead`, this.primary);
-      return user;
-    } catch (err) {
-      if (this.stopped) return undefined;
-      const message =
-        this.buildAbort.signal.aborted && err instanceof ImageBuildError
-          ? `the image build did not finish within ${this.host.limits.startTimeoutMs / 1000} s`
-          : (err as Error).message;
-      this.host.diagnostics(this.primary, [
-        ...parseGoDiagnostics(output, this.primary, dir),
-        ...dockerfileDiagnostics(message, this.primary, `${dir}/Dockerfile`),
-      ]);
-      this.host.system(`image build of ${image} failed: ${message}`, this.primary);
-      this.failAll(`image build of ${image} failed: ${message.split("\n")[0]}`);
+    const result = await buildLearnerImage({
+      backend: this.host.backend,
+      files,
+      dir,
+      dockerfile: "Dockerfile",
+      tag,
+      labels: this.host.imageLabels(),
+      limits: this.host.limits,
+      deadline: this.host.startedAt() + this.host.limits.startTimeoutMs,
+      signal: this.buildAbort.signal,
+      service: this.primary,
+      onOutput: (text) => this.host.log(this.primary, "stdout", text),
+    });
+    if (this.stopped) return undefined;
+    if (!result.ok) {
+      this.host.diagnostics(this.primary, result.diagnostics);
+      this.host.system(`image build of ${image} failed: ${result.message}`, this.primary);
+      this.failAll(`image build of ${image} failed: ${result.message.split("\n")[0]}`);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
+    this.host.system(
+      `image ${image} built in ${result.seconds.toFixed(1)} s: ${formatBytes(result.built.bytes)}`,
+      this.primary,
+    );
+    const { user, notice } = result.built.runAs;
+    if (notice) this.host.system(`${notice}; the pods run as ${user} instead`, this.primary);
+    return user;
   }
 
   private async exposeServices(objects: K8sObject[], deployments: K8sObject[]): Promise<void> {
@@ -369,65 +342,48 @@ export class LocalRendition {
   }
 
   private async createPod(pod: Pod): Promise<void> {
-    const d = await docker();
-    const network = this.host.networkName();
+    const network = this.host.network();
     if (!network) throw new Error("the run has no network");
     // Only the ports the playground itself uses (probes, Services): a manifest's other ports stay inside the run.
     const targets = this.services.flatMap((s) => {
       const t = s.targetPorts.get(pod.deployment);
       return t === undefined ? [] : [t];
     });
-    const ports = portsToPublish(pod.spec, targets).map((p) => `${p}/tcp`);
-    const tag = `playground-build/${this.host.lessonSlug}-${pod.image.replace(/[^a-z0-9]+/g, "-")}:${this.host.runId}`;
-    pod.container = await d.createContainer({
-      name: `playground-${this.host.runId}-${pod.name}`,
-      Image: tag,
-      User: pod.user,
+    pod.process = await this.host.backend.create(network, {
+      name: `${this.host.runId}-${pod.name}`,
+      image: builtImageTag(this.host.lessonSlug, pod.image, this.host.runId),
+      user: pod.user,
       // In Kubernetes a container's hostname is its pod's name.
-      Hostname: pod.name,
-      Env: Object.entries(pod.env).map(([k, v]) => `${k}=${v}`),
-      Labels: { ...this.host.containerLabels(), [SERVICE_LABEL]: pod.name },
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
-      HostConfig: sandboxHostConfig({
-        network,
-        ports,
-        tmpfs: { "/tmp": POD_TMPFS },
-        memoryBytes: pod.limits.memoryBytes,
-        cpus: pod.limits.cpus,
-        pids: this.host.limits.pids,
-        cgroupParent: await sandboxCgroupParent(),
-      }),
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [pod.name] } } },
+      hostname: pod.name,
+      aliases: [pod.name],
+      env: pod.env,
+      labels: { ...this.host.containerLabels(), [SERVICE_LABEL]: pod.name },
+      ports: portsToPublish(pod.spec, targets),
+      tmpfs: { "/tmp": POD_TMPFS },
+      memoryBytes: pod.limits.memoryBytes,
+      cpus: pod.limits.cpus,
+      pids: this.host.limits.pids,
+      stdin: false,
     });
-    // stop() may have run while the engine created it: then nobody else would remove it.
+    // stop() may have run while it was made: then nobody else would remove it.
     if (this.stopped) {
-      await pod.container.remove({ force: true }).catch(() => {});
+      await pod.process.remove().catch(() => {});
       throw new Error("the run is stopping");
     }
   }
 
-  /** (Re)starts the pod's container: attach, start, read its ports, then probe it. */
+  /** (Re)starts the pod's container: its output read, its ports published, then probed. */
   private async startPod(pod: Pod): Promise<void> {
     if (this.stopped) return;
-    const container = pod.container!;
+    const process = pod.process!;
     const generation = ++pod.generation;
     pod.killedForLiveness = false;
-    const stream = (await container.attach({
-      stream: true,
-      hijack: true,
-      stdout: true,
-      stderr: true,
-    })) as NodeJS.ReadableStream;
-    const demuxer = new FrameDemuxer();
     let readError = false;
-    stream.on("data", (chunk: Buffer) => {
+    const started = await process.start({
+      data: (stream, data) => this.podOutput(pod, stream, data),
+      end: () => {},
       // The pod's output is the learner's: a fault reading it is said once on its terminal, never thrown.
-      try {
-        for (const frame of demuxer.push(chunk)) this.podOutput(pod, frame.stream, frame.data);
-      } catch (err) {
+      fault: (err) => {
         if (readError) return;
         readError = true;
         try {
@@ -435,23 +391,11 @@ export class LocalRendition {
         } catch {
           // Nothing left to say it with; later output is still read.
         }
-      }
+      },
     });
-    stream.on("error", () => {
-      // The connection ends abruptly when the container is removed; the exit handler reports why.
-    });
-    const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
-    await container.start();
-    void exited.then(
-      (r) => this.onExit(pod, generation, r.StatusCode),
-      () => this.onExit(pod, generation, -1),
-    );
-    const info = await container.inspect();
+    void started.exited.then((code) => this.onExit(pod, generation, code));
     pod.hostPorts.clear();
-    for (const p of pod.spec.ports ?? []) {
-      const binding = info.NetworkSettings.Ports?.[`${p.containerPort}/tcp`]?.[0];
-      if (binding) pod.hostPorts.set(p.containerPort, Number(binding.HostPort));
-    }
+    for (const [port, hostPort] of started.hostPorts) pod.hostPorts.set(port, hostPort);
     this.podSay(pod, pod.restarts === 0 ? "container started" : `container restarted (restarts: ${pod.restarts})`);
     if (pod.spec.readinessProbe) this.probeLoop(pod, generation, "readiness", pod.spec.readinessProbe);
     else this.setReady(pod, true, "no readiness probe: ready as soon as it runs");
@@ -595,7 +539,7 @@ export class LocalRendition {
     );
     pod.killedForLiveness = true;
     this.setReady(pod, false, "its container is being restarted");
-    void pod.container?.stop({ t: GRACE_SECONDS }).catch(() => {});
+    void pod.process?.stop(GRACE_SECONDS);
   }
 
   private async onExit(pod: Pod, generation: number, code: number): Promise<void> {
@@ -606,12 +550,8 @@ export class LocalRendition {
     let delay = 0;
     if (!pod.killedForLiveness) {
       let reason = `exited with code ${code}`;
-      try {
-        if ((await pod.container!.inspect()).State.OOMKilled)
-          reason = `was killed: out of memory (limit ${Math.round(pod.limits.memoryBytes / 1024 ** 2)}Mi)`;
-      } catch {
-        // Removed meanwhile: keep the exit code as the reason.
-      }
+      if (await pod.process!.outOfMemory())
+        reason = `was killed: out of memory (limit ${Math.round(pod.limits.memoryBytes / 1024 ** 2)}Mi)`;
       delay = crashBackoffMs(pod.restarts);
       this.podSay(
         pod,
@@ -635,13 +575,11 @@ export class LocalRendition {
     await Promise.all(this.services.map((s) => s.proxy.close()));
     await Promise.all(
       this.pods.map(async (pod) => {
-        if (!pod.container) return;
-        await pod.container.stop({ t: GRACE_SECONDS }).catch(() => {});
-        await pod.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-          if (!isNotFound(err) && err.statusCode !== 409) this.podSay(pod, `could not be removed: ${String(err)}`);
-        });
+        if (!pod.process) return;
+        await pod.process.stop(GRACE_SECONDS);
+        await pod.process.remove().catch((err: unknown) => this.podSay(pod, `could not be removed: ${String(err)}`));
       }),
     );
-    for (const tag of this.builtTags) await removeBuiltImage(tag).catch(() => {});
+    for (const tag of this.builtTags) await this.host.backend.removeImage(tag).catch(() => {});
   }
 }

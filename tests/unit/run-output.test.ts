@@ -1,6 +1,7 @@
-// A run's output path fed recorded Docker frames (no engine): hostile marker lines are bounded, never thrown out
-// of the stream handler, counted, and cheap enough that the event loop stays responsive.
-import { PassThrough } from "node:stream";
+// A run's output path fed recorded Docker frames through the real DockerBackend on a fake engine: hostile marker
+// lines are bounded, never thrown out of the stream handler, counted, and cheap enough that the event loop stays
+// responsive.
+import type { Duplex } from "node:stream";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Run } from "@/sandbox/run";
@@ -13,26 +14,9 @@ import {
   SPANS_PER_SECOND,
 } from "@/sandbox/limits";
 import type { LoadedLesson, RunEvent } from "@/sandbox/types";
+import { FakeEngine, recorded } from "./support/fake-engine";
 
 const P = "@@playground:";
-
-/** One Docker frame: [type, 0, 0, 0, size (uint32 BE)] then the bytes. */
-function frame(type: 1 | 2, body: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(body.length, 4);
-  return Buffer.concat([header, body]);
-}
-
-/** Output as the engine sends it: frames of at most 32 KiB (its copy buffer), the socket cut in 64 KiB reads. */
-function recorded(stdout: Buffer, chunkBytes = 64 * 1024): Buffer[] {
-  const frames: Buffer[] = [];
-  for (let i = 0; i < stdout.length; i += 32 * 1024) frames.push(frame(1, stdout.subarray(i, i + 32 * 1024)));
-  const all = Buffer.concat(frames);
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < all.length; i += chunkBytes) chunks.push(all.subarray(i, i + chunkBytes));
-  return chunks;
-}
 
 const spanJson = (i: number, attributes = `{"i":${i},"pad":"${"p".repeat(120)}"}`): string =>
   `{"traceId":"${(i + 1).toString(16).padStart(32, "0")}","spanId":"${(i + 1).toString(16).padStart(16, "0")}",` +
@@ -62,22 +46,24 @@ const lesson = {
 
 interface Harness {
   run: Run;
+  engine: FakeEngine;
   spanCount: () => number;
   events: RunEvent[];
-  stream: PassThrough;
+  stream: Duplex;
   feed: (chunk: Buffer) => void;
   text: (stream?: "stdout" | "stderr" | "system") => string;
 }
 
 const runs: Run[] = [];
 afterEach(async () => {
-  // Nothing was created in Docker: stop() only ends the health polling a "starting" marker began.
+  // Nothing was created in Docker: the fake engine answered, and stop() gives back what it "made".
   await Promise.all(runs.splice(0).map((r) => r.stop()));
 });
 
-/** A run whose service `name` reads a fake attach stream. */
-function harness(name: string, keepSpans = true): Harness {
-  const run = new Run("r-test", lesson, "owner", DEFAULT_LIMITS);
+/** A run on a fake engine, started; the attach stream of service `name` is fed recorded frames. */
+async function harness(name: string, keepSpans = true): Promise<Harness> {
+  const engine = new FakeEngine();
+  const run = new Run("r-test", lesson, "owner", DEFAULT_LIMITS, engine.backend());
   runs.push(run);
   const events: RunEvent[] = [];
   let spanCount = 0;
@@ -86,21 +72,16 @@ function harness(name: string, keepSpans = true): Harness {
     if (e.type === "span") spanCount++;
     if (e.type !== "span" || keepSpans) events.push(e);
   });
-  const internals = run as unknown as {
-    runtimes: Map<string, { generation: number; startedAt: number }>;
-    pipeOutput: (rt: unknown, stream: PassThrough, generation: number) => void;
-  };
-  const rt = internals.runtimes.get(name)!;
-  rt.startedAt = Date.now();
-  const stream = new PassThrough();
-  internals.pipeOutput.call(run, rt, stream, rt.generation);
+  await run.start("sandbox:test", {});
+  const container = engine.container(`playground-r-test-${name}`);
   return {
     run,
+    engine,
     spanCount: () => spanCount,
     events,
-    stream,
+    stream: container.attached,
     // Synchronous, as a socket read is: an error escaping the handler would surface here.
-    feed: (chunk) => stream.emit("data", chunk),
+    feed: (chunk) => container.feed(chunk),
     text: (kind = "stdout") =>
       events
         .filter((e) => e.type === "log" && e.service === name && e.stream === kind)
@@ -113,8 +94,8 @@ const stageOf = (run: Run, name: string) => run.services().find((s) => s.name ==
 const spans = (events: RunEvent[]) => events.filter((e) => e.type === "span");
 
 describe("a run's output path, fed recorded frames", () => {
-  it("reads the collector's spans, split across frames and socket reads, and a last line without its newline", () => {
-    const h = harness("collector");
+  it("reads the collector's spans, split across frames and socket reads, and a last line without its newline", async () => {
+    const h = await harness("collector");
     const out = `${P}building\n${P}starting\nlistening\n${P}span ${spanJson(1)}\nspan user-service\n${P}span ${spanJson(2)}`;
     for (const chunk of recorded(Buffer.from(out), 7)) h.feed(chunk);
     expect(spans(h.events)).toHaveLength(1);
@@ -124,8 +105,8 @@ describe("a run's output path, fed recorded frames", () => {
     expect(stageOf(h.run, "collector")).toBe("starting");
   });
 
-  it("shows a learner's program's marker lines as its own text: no forged span or stage is honoured", () => {
-    const h = harness("app");
+  it("shows a learner's program's marker lines as its own text: no forged span or stage is honoured", async () => {
+    const h = await harness("app");
     h.feed(recorded(Buffer.from(`${P}building\n${P}starting\n`))[0]);
     const forged = `${P}span ${spanJson(1)}\n${P}failed forged\n${P}build-failed\n${P}starting\n`;
     for (const chunk of recorded(Buffer.from(forged))) h.feed(chunk);
@@ -134,8 +115,8 @@ describe("a run's output path, fed recorded frames", () => {
     expect(h.text()).toBe(forged);
   });
 
-  it("acts on each stage word once, however often a build step prints it", () => {
-    const h = harness("app");
+  it("acts on each stage word once, however often a build step prints it", async () => {
+    const h = await harness("app");
     const flood = `${P}building\n${`${P}starting\n`.repeat(10_000)}${`${P}build-failed\n`.repeat(10_000)}`;
     for (const chunk of recorded(Buffer.from(flood))) h.feed(chunk);
     expect(h.text("system").match(/built in/g)).toHaveLength(1);
@@ -144,9 +125,10 @@ describe("a run's output path, fed recorded frames", () => {
     expect(h.text().length).toBeLessThanOrEqual(DEFAULT_LIMITS.outputBytesPerStream);
   });
 
-  it("reports an error met while reading on the service's terminal, once, instead of throwing", () => {
-    const h = harness("app");
-    (h.run as unknown as { output: () => void }).output = () => {
+  it("reports an error met while reading on the service's terminal, once, instead of throwing", async () => {
+    const h = await harness("app");
+    const services = (h.run as unknown as { services_: Map<string, { output: () => void }> }).services_;
+    services.get("app")!.output = () => {
       throw new Error("boom");
     };
     expect(() => {
@@ -157,7 +139,7 @@ describe("a run's output path, fed recorded frames", () => {
   });
 
   it("survives 13 MB of hostile marker lines within its bounds, with a responsive event loop", async () => {
-    const h = harness("collector", false);
+    const h = await harness("collector", false);
     const deep = `${P}span ${spanJson(0, `{"deep":${"[".repeat(5000)}${"]".repeat(5000)}}`)}\n`;
     const wide = `${P}span ${spanJson(0, `{"wide":"${"w".repeat(60_000)}"}`)}\n`;
     const parts: string[] = [`${P}building\n${P}starting\n`];
@@ -185,7 +167,7 @@ describe("a run's output path, fed recorded frames", () => {
     ]);
     const chunks = recorded(stdout);
     // The first span read compiles the parser and the schema (~50 ms, once per process): not what is measured.
-    const warm = harness("collector");
+    const warm = await harness("collector");
     for (const chunk of recorded(Buffer.from(`${P}building\n${P}starting\n${P}span ${spanJson(1)}\n${wide}${deep}`)))
       warm.feed(chunk);
 

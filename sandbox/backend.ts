@@ -1,0 +1,89 @@
+// The seam between a run and wherever its services run. A run's orchestration (stages, dependencies, health waits,
+// history, events) is written once, above this seam (run.ts, service-life.ts); a backend only makes and unmakes
+// isolated things: a network per run, a sandboxed process per service (or pod), a learner's image. DockerBackend
+// (docker-backend.ts) is the one on the local engine; a cluster backend implements the same interface.
+import type { Writable } from "node:stream";
+import type { BuildRequest, BuiltImage } from "./dockerfile-build";
+import type { BaseImage } from "./base-images";
+import type { StreamKind } from "./streams";
+
+/** A run's private network: its services reach each other by name on it, and nothing else. */
+export interface RunNetwork {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** One sandboxed process of a run: a service's container, or a pod's. Limits and hardening are the backend's. */
+export interface ProcessSpec {
+  /** Unique among the run's processes (its container name is derived from it). */
+  name: string;
+  image: string;
+  cmd?: string[];
+  /** Always explicit uid:gid (never an image's root). */
+  user: string;
+  hostname: string;
+  /** The names the run's other processes reach it by. */
+  aliases: string[];
+  workingDir?: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** Container ports it listens on; each is published on a port of 127.0.0.1 that the backend picks. */
+  ports: number[];
+  tmpfs: Record<string, string>;
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+  /** Whether it reads stdin (the runner takes the lesson's files there). */
+  stdin: boolean;
+}
+
+/** Where a started process's output goes, already split into its two streams. */
+export interface OutputSink {
+  data(stream: StreamKind, data: Buffer): void;
+  /** The output ended (the process exited, or was removed). */
+  end(): void;
+  /** Reading the output failed (a chunk the sink could not take); said once, never thrown. Must not throw. */
+  fault(err: unknown): void;
+}
+
+/** A process that was started: its published ports, its stdin, and how it ended. */
+export interface Started {
+  /** Container port → port on 127.0.0.1. */
+  readonly hostPorts: ReadonlyMap<number, number>;
+  /** Its stdin when it reads one (ProcessSpec.stdin). */
+  readonly stdin?: Writable;
+  /** Its exit code when it ends (-1 when the backend lost track of it). */
+  readonly exited: Promise<number>;
+}
+
+/** One process of a run, made but perhaps not started. */
+export interface SandboxProcess {
+  readonly name: string;
+  /** Connects its output to `sink`, then starts it; again after it exited (a pod's restart) starts it anew. */
+  start(sink: OutputSink): Promise<Started>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`; resolves once it has exited. Never throws. */
+  stop(graceSeconds: number): Promise<void>;
+  /** SIGKILL at once. Never throws. */
+  kill(): Promise<void>;
+  /** Removes it (killing it first if it runs); a second call, or one after the backend removed it, is a no-op. */
+  remove(): Promise<void>;
+  /** Whether its last exit was the kernel's out-of-memory kill. */
+  outOfMemory(): Promise<boolean>;
+  /** Replaces one file inside it as `user`, atomically (a file the running program re-reads). */
+  writeFile(path: string, text: string, user: string): Promise<void>;
+}
+
+export interface Backend {
+  /** A network for one run, isolated from the host and the outside before anything can join it. */
+  createNetwork(runId: string, labels: Record<string, string>): Promise<RunNetwork>;
+  /** Removes a run's network and what isolates it; idempotent. */
+  removeNetwork(network: RunNetwork): Promise<void>;
+  /** Makes a process on the run's network (not started: a run that stops meanwhile only has to remove it). */
+  create(network: RunNetwork, spec: ProcessSpec): Promise<SandboxProcess>;
+  /** The images a learner's Dockerfile may start from (nothing is pulled). */
+  baseImages(): Promise<BaseImage[]>;
+  /** Builds a learner's image from their Dockerfile, within the request's limits and deadline. */
+  buildImage(request: BuildRequest): Promise<BuiltImage>;
+  /** Removes an image a run built; idempotent. */
+  removeImage(tag: string): Promise<void>;
+}
