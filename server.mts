@@ -19,8 +19,8 @@ import {
   describeGrpc,
   grpcTarget,
 } from "./sandbox/index.ts";
-import { ProtocolFailure, RunSessions, type Follower } from "./lib/server-sessions.ts";
-import { eventLoopStatsRoute } from "./lib/server-event-loop.ts";
+import { ProtocolFailure, RunSessions, type Follower } from "./lib/server/sessions.ts";
+import { eventLoopStatsRoute } from "./lib/server/event-loop.ts";
 import {
   HARDENING_HEADERS,
   checkRequest,
@@ -30,9 +30,9 @@ import {
   newNonce,
   scriptHash,
   type GuardVerdict,
-} from "./lib/server-http-guard.ts";
-import { EVENT_WEIGHTS, EventLimiter, rateLimited, tooManyInFlight } from "./lib/server-rate-limit.ts";
-import { PREFS_BOOT_SCRIPT } from "./lib/prefs.ts";
+} from "./lib/server/http-guard.ts";
+import { EVENT_WEIGHTS, EventLimiter, rateLimited, tooManyInFlight } from "./lib/server/rate-limit.ts";
+import { PREFS_BOOT_SCRIPT } from "./lib/shared/prefs.ts";
 import {
   IMAGE_PROGRESS_BACKLOG,
   MAX_MESSAGE_BYTES,
@@ -54,7 +54,7 @@ import {
   type ProtocolError,
   type ServerToClientEvents,
   type SocketAuth,
-} from "./lib/socket-protocol.ts";
+} from "./lib/shared/socket-protocol.ts";
 
 // Next.js would otherwise report usage to its telemetry service; this playground makes no outside calls.
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";

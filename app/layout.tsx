@@ -1,7 +1,7 @@
 // The document shell: language and theme attributes (restored before paint), global styles.
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
-import { DEFAULT_PREFS, PREFS_BOOT_SCRIPT } from "@/lib/prefs";
+import { DEFAULT_PREFS, PREFS_BOOT_SCRIPT } from "@/lib/shared/prefs";
 import "./globals.css";
 
 export const metadata: Metadata = {

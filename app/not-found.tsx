@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { TopBar } from "@/components/ui/TopBar";
 import { Bi } from "@/components/ui/Bi";
-import { UI } from "@/lib/ui-text";
+import { UI } from "@/lib/shared/ui-text";
 
 export default function NotFound() {
   return (

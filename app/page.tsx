@@ -1,10 +1,10 @@
 // Home: the chapter's lessons, grouped by section.
 import Link from "next/link";
-import { listLessons } from "@/lib/lessons";
+import { listLessons } from "@/lib/server/lessons";
 import { TopBar } from "@/components/ui/TopBar";
 import { Bi } from "@/components/ui/Bi";
 import { LessonCards } from "@/components/lesson/LessonNav";
-import { UI } from "@/lib/ui-text";
+import { UI } from "@/lib/shared/ui-text";
 
 export const dynamic = "force-dynamic";
 

@@ -86,4 +86,6 @@ export interface Backend {
   buildImage(request: BuildRequest): Promise<BuiltImage>;
   /** Removes an image a run built; idempotent. */
   removeImage(tag: string): Promise<void>;
+  /** Removes, by label, everything of runs no live process owns (a crashed server's leftovers). */
+  reapOrphans(liveRunIds: Set<string>): Promise<{ containers: number; networks: number; images: number }>;
 }

@@ -1,5 +1,5 @@
 // A lesson's checks: one request each, and what its answer must be. Evaluation is pure so it is unit-tested.
-import type { CheckSpec } from "../lib/lesson-schema";
+import type { CheckSpec } from "../lib/shared/lesson-schema";
 import type { HttpResponseSummary, RunHandle } from "./types";
 
 export interface CheckResult {

@@ -20,6 +20,7 @@ import {
   removeNetwork,
   type FirewallExec,
 } from "./network";
+import { reapDockerOrphans, type Reaped } from "./reaper";
 import { FrameDemuxer } from "./streams";
 
 interface DockerRunNetwork extends RunNetwork {
@@ -109,6 +110,10 @@ export class DockerBackend implements Backend {
 
   removeImage(tag: string): Promise<void> {
     return removeBuiltImage(this.docker, tag);
+  }
+
+  reapOrphans(liveRunIds: Set<string>): Promise<Reaped> {
+    return reapDockerOrphans(this.docker, liveRunIds, this.firewall);
   }
 }
 

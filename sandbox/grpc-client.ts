@@ -14,7 +14,7 @@ import {
   type GrpcMessageShape,
   type GrpcMetadataMap,
   type GrpcServiceInfo,
-} from "../lib/grpc-shapes";
+} from "../lib/shared/grpc-shapes";
 
 /** One reflection question: the sample servers answer in milliseconds, a hung one must not hold the page. */
 export const REFLECTION_TIMEOUT_MS = 5_000;

@@ -11,7 +11,7 @@ import { baseImages, ensureBaseImages, type BaseImage } from "./base-images";
 import { docker, isNotFound } from "./docker";
 import { SandboxError } from "./errors";
 import { APP_LABEL, APP_NAME } from "./labels";
-import { LESSONS_ROOT } from "../lib/lessons";
+import { LESSONS_ROOT } from "../lib/server/lessons";
 
 const run = promisify(execFile);
 

@@ -1,9 +1,12 @@
-// The sandbox engine's public face: the web server, the CLI and the tests use only this.
+// The sandbox engine's public face: the web server, the scripts and lib/server use only this (a lint rule says so).
 export type * from "./types";
 export { SandboxError, ENGINE_FIX_HINT, type SandboxErrorCode } from "./errors";
 export { DEFAULT_LIMITS, type Limits } from "./limits";
 export { checkEngine, type EngineStatus } from "./docker";
 export { ensureImage, currentImageTag, imagePresent } from "./image";
-export { startRun, getRun, listRuns, stopAllRuns } from "./runs";
-export { reapOrphans } from "./reaper";
+export { startRun, getRun, listRuns, stopAllRuns, reapOrphans } from "./runs";
+export { runChecks, type CheckResult } from "./checks";
+export { packFiles } from "./files";
+export { spanBytes } from "./spans";
+export type { Backend } from "./backend";
 export { describeGrpc, callGrpc, grpcTarget, type GrpcCallSpec } from "./grpc-client";

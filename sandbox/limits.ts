@@ -87,7 +87,7 @@ export const HISTORY_OTHER_BYTES = 1024 * 1024;
 // Memory of one run, in sum: per service a log ring (history.ts, 256 KiB plus its newest chunk, itself within the
 // 2 MiB output budget), the kept build output (256 KiB), two held-back marker lines (2 × 64 KiB); per run the spans
 // (MAX_SPAN_BYTES_PER_RUN) and other events (HISTORY_OTHER_BYTES). Per follower (a tab), the batch buffer holds live
-// text and spans up to the flow window's high watermark (lib/flow-control.ts, 1 MiB) plus one chunk.
+// text and spans up to the flow window's high watermark (lib/shared/flow-control.ts, 1 MiB) plus one chunk.
 
 /**
  * Open files per process in a sandbox container (soft = hard, so a program cannot raise it). The go tool and every

@@ -2,7 +2,7 @@
 // so an edit takes effect without a new Run. Which service reads which file comes from the manifest (liveFiles).
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
-import type { ServiceSpec } from "../lib/lesson-schema";
+import type { ServiceSpec } from "../lib/shared/lesson-schema";
 import { FrameDemuxer } from "./streams";
 
 /** Where run-service.sh unpacks the lesson inside a service container. */

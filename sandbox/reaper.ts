@@ -1,9 +1,8 @@
 // Removes what a previous (or crashed) server process left behind: labelled containers, networks, firewall rules,
 // images built from a learner's Dockerfile, and intermediate images of builds that were cut off.
-import { docker } from "./docker";
+import type Docker from "dockerode";
 import { APP_FILTER, OWNER_PID_LABEL, RUN_LABEL } from "./labels";
-import { bridgeName, bridgesWithRules, removeIsolation } from "./network";
-import { liveRunIds } from "./runs";
+import { bridgeName, bridgesWithRules, execFirewall, removeIsolation, type FirewallExec } from "./network";
 
 /**
  * An untagged image that carries the playground's label (inherited from a local base image) but no run's is an
@@ -30,9 +29,18 @@ function isOrphan(labels: Record<string, string> | undefined, live: Set<string>)
   return pid === process.pid || !processAlive(pid);
 }
 
-export async function reapOrphans(): Promise<{ containers: number; networks: number; images: number }> {
-  const d = await docker();
-  const live = liveRunIds();
+export interface Reaped {
+  containers: number;
+  networks: number;
+  images: number;
+}
+
+/** The reaper on one engine, for DockerBackend: everything labelled as the playground's and owned by nobody alive. */
+export async function reapDockerOrphans(
+  d: Docker,
+  live: Set<string>,
+  firewall: FirewallExec = execFirewall,
+): Promise<Reaped> {
   const containers = (await d.listContainers({ all: true, filters: APP_FILTER })).filter((c) =>
     isOrphan(c.Labels, live),
   );
@@ -56,7 +64,7 @@ export async function reapOrphans(): Promise<{ containers: number; networks: num
   const remaining = await d.listNetworks({ filters: APP_FILTER });
   // A live run's rules are kept even before its network exists: they are installed first.
   const keep = new Set([...remaining.map((n) => n.Labels?.[RUN_LABEL] ?? ""), ...live].map(bridgeName));
-  for (const bridge of await bridgesWithRules()) if (!keep.has(bridge)) await removeIsolation(bridge);
+  for (const bridge of await bridgesWithRules(firewall)) if (!keep.has(bridge)) await removeIsolation(bridge, firewall);
 
   // After the containers: an image still used by a container cannot be removed.
   const built = (await d.listImages({ filters: APP_FILTER })).filter((i) => isOrphan(i.Labels, live));

@@ -9,8 +9,8 @@ import { ensureImage } from "./image";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { Run } from "./run";
 import type { RunHandle } from "./types";
-import { LessonError, loadLesson } from "../lib/lessons";
-import { runnableServices } from "../lib/lesson-schema";
+import { LessonError, loadLesson } from "../lib/server/lessons";
+import { runnableServices } from "../lib/shared/lesson-schema";
 
 const runs = new Map<string, Run>();
 /** Per owner, one prepared run of the lesson they last ran, waiting for their next Run. */
@@ -123,6 +123,11 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
 /** Where runs go: the local Docker Engine (a cluster backend takes its place for a class that outgrows one machine). */
 async function defaultBackend(): Promise<Backend> {
   return new DockerBackend(await docker());
+}
+
+/** Removes what a previous (or crashed) server process left behind; what this process's live runs own stays. */
+export async function reapOrphans(): Promise<{ containers: number; networks: number; images: number }> {
+  return (await defaultBackend()).reapOrphans(liveRunIds());
 }
 
 function newRunId(): string {

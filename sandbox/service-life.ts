@@ -13,7 +13,7 @@ import { COLLECTOR_COMMAND, readSpanLine, SPAN_MARKER, SpanRate } from "./spans"
 import { StageMachine, canMove, isFinal } from "./stages";
 import { MarkerSplitter, OutputBudget, type Piece, type StreamKind } from "./streams";
 import type { RunEvent, ServiceStage, ServiceState } from "./types";
-import type { ServiceSpec } from "../lib/lesson-schema";
+import type { ServiceSpec } from "../lib/shared/lesson-schema";
 
 const HEALTH_POLL_MS = 40;
 /** The most of a build's output kept for the compiler's markers in the editor. */

@@ -1,5 +1,5 @@
 // The engine's public vocabulary: what the web side and the CLI see of a run. No dockerode types leak out.
-import type { LessonManifest } from "../lib/lesson-schema";
+import type { LessonManifest } from "../lib/shared/lesson-schema";
 import type { LiveFileResult } from "./live-files";
 
 export type { LiveFileResult };

@@ -5,11 +5,17 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { launchChromium } from "./chromium";
-import { editsKey } from "../lib/client-storage";
-import { ensureImage, reapOrphans, startRun, stopAllRuns, type RunHandle } from "../sandbox/index";
-import { packFiles } from "../sandbox/files";
-import { DEFAULT_LIMITS } from "../sandbox/limits";
-import { loadLesson } from "../lib/lessons";
+import { editsKey } from "../lib/client/storage";
+import {
+  DEFAULT_LIMITS,
+  ensureImage,
+  packFiles,
+  reapOrphans,
+  startRun,
+  stopAllRuns,
+  type RunHandle,
+} from "../sandbox/index";
+import { loadLesson } from "../lib/server/lessons";
 import { spanToScreen } from "./bench-spans";
 
 const exec = promisify(execFile);

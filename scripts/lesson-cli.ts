@@ -1,8 +1,15 @@
 // `npm run lesson -- <slug> [--check]`: runs a lesson headlessly through the same engine as the web page.
-import { ensureImage, startRun, stopAllRuns, reapOrphans, SandboxError, type RunEvent } from "../sandbox/index";
-import { runChecks } from "../sandbox/checks";
-import { listLessons, loadLesson } from "../lib/lessons";
-import { runnableServices } from "../lib/lesson-schema";
+import {
+  ensureImage,
+  startRun,
+  stopAllRuns,
+  reapOrphans,
+  runChecks,
+  SandboxError,
+  type RunEvent,
+} from "../sandbox/index";
+import { listLessons, loadLesson } from "../lib/server/lessons";
+import { runnableServices } from "../lib/shared/lesson-schema";
 
 const COLOURS = [36, 35, 33, 32, 34, 91, 96, 95];
 

@@ -3,7 +3,7 @@
 import { useEffect, useRef } from "react";
 import { Editor, type OnMount } from "@monaco-editor/react";
 import { editorTheme, monaco } from "./monaco-setup";
-import { languageOf } from "@/lib/client-files";
+import { languageOf } from "@/lib/client/files";
 import type { Diagnostic, LessonFiles } from "@/sandbox/types";
 
 const MARKER_OWNER = "go-build";

@@ -5,7 +5,7 @@ import { useEffect, useRef } from "react";
 import { DiffEditor } from "@monaco-editor/react";
 import { editorTheme, monaco } from "./monaco-setup";
 import { modelUri } from "./CodeEditor";
-import { languageOf } from "@/lib/client-files";
+import { languageOf } from "@/lib/client/files";
 
 export interface DiffViewProps {
   slug: string;

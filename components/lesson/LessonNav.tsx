@@ -1,7 +1,7 @@
 // The chapter's lessons grouped by section (16.1 … 16.10), as a sidebar or as the home page's list.
 import Link from "next/link";
-import type { LessonSummary } from "@/lib/lessons";
-import { SECTIONS, UI, majorSection } from "@/lib/ui-text";
+import type { LessonSummary } from "@/lib/server/lessons";
+import { SECTIONS, UI, majorSection } from "@/lib/shared/ui-text";
 import { Bi, BiLabel } from "@/components/ui/Bi";
 import { RanMark } from "./ProgressMarks";
 

@@ -2,8 +2,8 @@
 // Lesson text on the left, the workspace on the right, with a draggable divider between them.
 import type { ReactNode } from "react";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
-import { usePref } from "@/lib/client-prefs";
-import { t } from "@/lib/ui-text";
+import { usePref } from "@/lib/client/prefs";
+import { t } from "@/lib/shared/ui-text";
 
 export function LessonSplit({ text, workspace }: { text: ReactNode; workspace: ReactNode }) {
   const lang = usePref("lang");

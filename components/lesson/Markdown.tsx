@@ -1,6 +1,6 @@
 // Renders parsed lesson Markdown as React elements: no raw HTML ever reaches the page.
 import { Fragment, type ReactNode } from "react";
-import { parseMarkdown, type Block, type Inline } from "@/lib/markdown";
+import { parseMarkdown, type Block, type Inline } from "@/lib/shared/markdown";
 
 function renderInline(nodes: Inline[]): ReactNode {
   return nodes.map((n, i) => {

@@ -1,11 +1,11 @@
 "use client";
 // The learner's progress on the page: a ✓ beside lessons already run, and the summary lesson's checklist.
 import Link from "next/link";
-import type { LessonSummary } from "@/lib/lessons";
-import { useProgress } from "@/lib/client-progress-hooks";
-import { suggestionsTried, type LessonProgress } from "@/lib/client-progress";
-import { UI, t, tf, type UiKey } from "@/lib/ui-text";
-import { usePref } from "@/lib/client-prefs";
+import type { LessonSummary } from "@/lib/server/lessons";
+import { useProgress } from "@/lib/client/progress-hooks";
+import { suggestionsTried, type LessonProgress } from "@/lib/client/progress";
+import { UI, t, tf, type UiKey } from "@/lib/shared/ui-text";
+import { usePref } from "@/lib/client/prefs";
 import { Bi } from "@/components/ui/Bi";
 
 /** A ✓ when the lesson's services have run; an empty box of the same width before that (and on the server). */

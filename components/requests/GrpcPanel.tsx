@@ -1,18 +1,18 @@
 "use client";
 // Calls a run's gRPC service from the page: its methods come from server reflection, the request is JSON.
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { asProtocolError as asError } from "@/lib/client-requests";
-import type { RunRequestPayload } from "@/lib/client-requests";
-import type { ServiceView } from "@/lib/client-run-state";
-import type { ProtocolError } from "@/lib/socket-protocol";
-import { t, type UiLang } from "@/lib/ui-text";
+import { asProtocolError as asError } from "@/lib/client/requests";
+import type { RunRequestPayload } from "@/lib/client/requests";
+import type { ServiceView } from "@/lib/client/run-state";
+import type { ProtocolError } from "@/lib/shared/socket-protocol";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 import {
   templateFromMessage,
   type GrpcCallResult,
   type GrpcDescription,
   type GrpcFieldShape,
   type GrpcMethodInfo,
-} from "@/lib/grpc-shapes";
+} from "@/lib/shared/grpc-shapes";
 
 type Outcome =
   { kind: "result"; label: string; result: GrpcCallResult } | { kind: "error"; label: string; error: ProtocolError };

@@ -2,9 +2,9 @@
 // Sends HTTP requests to the run's services through the server and shows the answers; keeps a history, copies a
 // request as curl, and carries a token from a login answer into the next request's headers.
 import { useEffect, useState, type FormEvent } from "react";
-import type { ProtocolError, RequestPayload } from "@/lib/socket-protocol";
-import { METHODS_WITH_BODY, formatBody, formatBytes, statusTone } from "@/lib/client-http";
-import { asProtocolError } from "@/lib/client-requests";
+import type { ProtocolError, RequestPayload } from "@/lib/shared/socket-protocol";
+import { METHODS_WITH_BODY, formatBody, formatBytes, statusTone } from "@/lib/client/http";
+import { asProtocolError } from "@/lib/client/requests";
 import {
   METHODS,
   addToHistory,
@@ -20,10 +20,10 @@ import {
   type HeaderRow,
   type HistoryEntry,
   type Method,
-} from "@/lib/client-request-tools";
-import type { ServiceView } from "@/lib/client-run-state";
-import { t, type UiLang } from "@/lib/ui-text";
-import type { RequestSpec } from "@/lib/lesson-schema";
+} from "@/lib/client/request-tools";
+import type { ServiceView } from "@/lib/client/run-state";
+import { t, type UiLang } from "@/lib/shared/ui-text";
+import type { RequestSpec } from "@/lib/shared/lesson-schema";
 import type { HttpResponseSummary } from "@/sandbox/types";
 
 export interface RequestPanelProps {

@@ -1,9 +1,9 @@
 "use client";
 // What stands between the learner and a run: no connection, no Docker, the image being built, the queue, an error.
-import type { ServerState } from "@/lib/client-socket";
-import type { RunView } from "@/lib/client-run-state";
-import type { ProtocolError } from "@/lib/socket-protocol";
-import { t, type UiLang } from "@/lib/ui-text";
+import type { ServerState } from "@/lib/client/socket";
+import type { RunView } from "@/lib/client/run-state";
+import type { ProtocolError } from "@/lib/shared/socket-protocol";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 
 export interface StatusBannerProps {
   lang: UiLang;

@@ -3,13 +3,13 @@
 // panel and the traces. What happens lives in hooks (./hooks): the run, the edits, live save, requests, shortcuts.
 import dynamic from "next/dynamic";
 import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
-import { useServerState } from "@/lib/client-socket";
-import { usePref } from "@/lib/client-prefs";
-import { tabLabels, tabOrder } from "@/lib/client-files";
-import { diagnosticsByFile, isLive } from "@/lib/client-run-state";
-import { useRecordProgress } from "@/lib/client-progress-hooks";
-import type { RequestSpec } from "@/lib/lesson-schema";
-import { t, tf, type UiKey } from "@/lib/ui-text";
+import { useServerState } from "@/lib/client/socket";
+import { usePref } from "@/lib/client/prefs";
+import { tabLabels, tabOrder } from "@/lib/client/files";
+import { diagnosticsByFile, isLive } from "@/lib/client/run-state";
+import { useRecordProgress } from "@/lib/client/progress-hooks";
+import type { RequestSpec } from "@/lib/shared/lesson-schema";
+import { t, tf, type UiKey } from "@/lib/shared/ui-text";
 import type { LessonFiles } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
 import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";

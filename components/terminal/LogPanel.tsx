@@ -2,10 +2,10 @@
 // The run's live logs: a tab per service plus "all services" (interleaved, prefixed), and the logs as a file.
 import dynamic from "next/dynamic";
 import type { ReactNode } from "react";
-import type { ServiceView } from "@/lib/client-run-state";
-import { ALL_PANE, type TerminalBus } from "@/lib/client-terminal-bus";
-import { logFileName, plainText } from "@/lib/log-lines";
-import { t, tf, type UiLang } from "@/lib/ui-text";
+import type { ServiceView } from "@/lib/client/run-state";
+import { ALL_PANE, type TerminalBus } from "@/lib/client/terminal-bus";
+import { logFileName, plainText } from "@/lib/client/log-lines";
+import { t, tf, type UiLang } from "@/lib/shared/ui-text";
 
 const TerminalPane = dynamic(() => import("./TerminalPane"), { ssr: false });
 

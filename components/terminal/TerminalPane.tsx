@@ -14,9 +14,9 @@ import { Terminal, type IMarker, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import "@xterm/xterm/css/xterm.css";
-import type { TerminalBus } from "@/lib/client-terminal-bus";
-import { countNewlines } from "@/lib/log-lines";
-import { t, type UiLang } from "@/lib/ui-text";
+import type { TerminalBus } from "@/lib/client/terminal-bus";
+import { countNewlines } from "@/lib/client/log-lines";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 
 const HIDE_CURSOR = "\x1b[?25l";
 

@@ -1,7 +1,7 @@
 "use client";
 // The service map of the run as SVG: services in columns left to right, each call edge labelled with its counts.
 import { useMemo } from "react";
-import { t, type UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 import type { SpanData } from "@/sandbox/types";
 import { buildServiceMap, layoutServiceMap, type MapEdge, type PlacedNode } from "./service-map";
 import { formatDuration, serviceColors } from "./trace-model";

@@ -3,7 +3,7 @@
 // the run's service map instead of the waterfall).
 import { Fragment, useMemo, useState, type CSSProperties, type ReactNode } from "react";
 import Link from "next/link";
-import { t, type UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 import type { AttributeValue, SpanData } from "@/sandbox/types";
 import {
   buildTree,

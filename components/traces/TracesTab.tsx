@@ -1,6 +1,6 @@
 "use client";
 // The "Traces" tab beside the service terminals, with how many traces the run has so far.
-import { t, type UiLang } from "@/lib/ui-text";
+import { t, type UiLang } from "@/lib/shared/ui-text";
 
 export function TracesTab(props: { lang: UiLang; selected: boolean; traceCount: number; onSelect: () => void }) {
   const { lang, selected, traceCount, onSelect } = props;

@@ -1,7 +1,7 @@
 "use client";
 // Language, theme and sidebar switches in the top bar; each choice is remembered in localStorage.
-import { setPref, usePref } from "@/lib/client-prefs";
-import { t } from "@/lib/ui-text";
+import { setPref, usePref } from "@/lib/client/prefs";
+import { t } from "@/lib/shared/ui-text";
 
 export function LangToggle() {
   const lang = usePref("lang");

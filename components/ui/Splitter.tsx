@@ -1,7 +1,7 @@
 "use client";
 // A draggable divider between two panes; the split is a fraction kept in localStorage.
 import { useCallback, useEffect, useState, type KeyboardEvent, type PointerEvent } from "react";
-import { writePref } from "@/lib/client-storage";
+import { writePref } from "@/lib/client/storage";
 
 /** The fraction of the first pane, restored after mount (the server renders the default). */
 export function useSplit(key: string, initial: number, min = 0.15, max = 0.85): [number, (f: number) => void] {

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Bi } from "./Bi";
 import { LangToggle, SidebarToggle, ThemeToggle } from "./PrefToggles";
 import { SessionKeeper } from "./SessionKeeper";
-import { UI } from "@/lib/ui-text";
+import { UI } from "@/lib/shared/ui-text";
 
 export function TopBar({ crumb, withSidebar = false }: { crumb?: { zh: string; en: string }; withSidebar?: boolean }) {
   return (

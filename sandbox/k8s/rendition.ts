@@ -13,7 +13,7 @@ import { buildLearnerImage } from "../learner-image";
 import type { Limits } from "../limits";
 import { OutputBudget, type StreamKind } from "../streams";
 import type { Diagnostic, LessonFiles, ServiceStage } from "../types";
-import type { KubernetesSpec } from "../../lib/lesson-schema";
+import type { KubernetesSpec } from "../../lib/shared/lesson-schema";
 import {
   containerEnv,
   containerLimits,

@@ -26,7 +26,7 @@ const LESSON = "monolith-vs-microservices";
 const USER_FILE = "services/user-service/main.go";
 const ORIGINAL_MESSAGE = "用户微服务：独立的进程，独立的数据，独立部署";
 const NEW_MESSAGE = "hello from an edited user-service";
-/** The pane that interleaves every service (see lib/client-terminal-bus.ts). */
+/** The pane that interleaves every service (see lib/client/terminal-bus.ts). */
 const ALL = "*all";
 const FLOOD_LINES = 30_000;
 /** Printed by the edited user-service: ~10,000 lines a second for ~3 s (100 lines, then 10 ms of sleep). */

@@ -2,7 +2,7 @@
 // reflection listed, call it with the prefilled JSON, and read the user (and a NOT_FOUND) in the answer.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROGRESS_KEY } from "../../lib/client-progress";
+import { PROGRESS_KEY } from "../../lib/client/progress";
 import { type Browser, type Page } from "playwright-core";
 import { type Server, shot, chooseEnglish, openPlayground, closePlayground } from "./harness";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { startRun, SandboxError } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
 import { SANDBOX_CGROUP, SANDBOX_CPU_SHARES } from "../../sandbox/cpu-weight";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import { collect, engine, leftovers, logText, ownerLeftovers, waitFor, sandboxHooks } from "./helpers";
 
 const run = promisify(execFile);

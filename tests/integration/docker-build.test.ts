@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { reapOrphans, startRun, type RunEvent } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import { collect, engine, leftovers, logText, ownerLeftovers, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "docker";

@@ -1,6 +1,6 @@
 // The request panel's gRPC client against lesson 16.4.2 in the real sandbox: reflection, then unary calls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import {
   callGrpc,
   describeGrpc,

@@ -1,7 +1,7 @@
 // Lesson 16.4.2 in the real sandbox: an edited .proto is regenerated on Run, so code that uses a new field builds.
 import { describe, expect, it } from "vitest";
 import { startRun } from "../../sandbox/index";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import { collect, logText, sandboxHooks } from "./helpers";
 
 const SLUG = "grpc";

@@ -3,7 +3,7 @@
 // failing liveness probe restarts a pod's container.
 import { describe, expect, it } from "vitest";
 import { startRun, type RunEvent, type RunHandle } from "../../sandbox/index";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import { collect, engine, leftovers, logText, waitFor, sandboxHooks } from "./helpers";
 
 const SLUG = "kubernetes";

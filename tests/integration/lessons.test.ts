@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImage, startRun, stopAllRuns } from "../../sandbox/index";
 import { runChecks } from "../../sandbox/checks";
-import { listLessons, loadLesson } from "../../lib/lessons";
+import { listLessons, loadLesson } from "../../lib/server/lessons";
 
 const runnable = (await listLessons()).filter((l) => l.serviceCount > 0);
 

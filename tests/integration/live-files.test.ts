@@ -2,7 +2,7 @@
 // without a restart; a broken edit is refused by the service and the last good value stays.
 import { describe, expect, it } from "vitest";
 import { startRun, type RunEvent, type RunHandle } from "../../sandbox/index";
-import { loadLesson } from "../../lib/lessons";
+import { loadLesson } from "../../lib/server/lessons";
 import { collect, engine, logText, sandboxHooks } from "./helpers";
 
 const SLUG = "configuration";

@@ -1,7 +1,7 @@
-// The page's one way to reach a run's services (lib/client-requests): payloads on the run, errors in one shape.
+// The page's one way to reach a run's services (lib/client/requests): payloads on the run, errors in one shape.
 import { describe, expect, it } from "vitest";
-import { CallError } from "@/lib/client-socket";
-import { asProtocolError, NO_RUN_ERROR, onRun, REQUEST_TIMEOUTS_MS, runRequest } from "@/lib/client-requests";
+import { CallError } from "@/lib/client/socket";
+import { asProtocolError, NO_RUN_ERROR, onRun, REQUEST_TIMEOUTS_MS, runRequest } from "@/lib/client/requests";
 
 describe("requests to a run", () => {
   it("puts the run on the panel's payload, for HTTP and gRPC alike", () => {

@@ -1,9 +1,9 @@
 // Flow control of log text and spans: watermarks with hysteresis, exact counts of dropped lines, the browser's write barrier,
 // and the server's batcher that ties them together (bounded however slow the browser is).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EarlyBatches, FlowWindow, HIGH_WATERMARK, LineDropCounter, WriteBarrier } from "@/lib/flow-control";
-import { EventBatcher, RunSessions, type Follower, type RunEngine } from "@/lib/server-sessions";
-import type { RunEventsBatch } from "@/lib/socket-protocol";
+import { EarlyBatches, FlowWindow, HIGH_WATERMARK, LineDropCounter, WriteBarrier } from "@/lib/shared/flow-control";
+import { EventBatcher, RunSessions, type Follower, type RunEngine } from "@/lib/server/sessions";
+import type { RunEventsBatch } from "@/lib/shared/socket-protocol";
 import { spanBytes } from "@/sandbox/spans";
 import type { HttpRequestSpec, RunEvent, RunHandle } from "@/sandbox/types";
 

@@ -4,7 +4,7 @@ import { status as grpcStatus } from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 // Adds Root.fromDescriptor / toDescriptor, as sandbox/grpc-client.ts does by importing it.
 import "protobufjs/ext/descriptor/index.js";
-import { GRPC_STATUS_NAMES, grpcStatusName, protoJsonName, templateFromMessage } from "@/lib/grpc-shapes";
+import { GRPC_STATUS_NAMES, grpcStatusName, protoJsonName, templateFromMessage } from "@/lib/shared/grpc-shapes";
 import {
   GrpcJsonError,
   grpcTarget,
@@ -14,7 +14,7 @@ import {
   parseRequestJson,
 } from "@/sandbox/grpc-client";
 import { SandboxError } from "@/sandbox/errors";
-import { grpcCallPayload, grpcDescribePayload } from "@/lib/socket-protocol";
+import { grpcCallPayload, grpcDescribePayload } from "@/lib/shared/socket-protocol";
 
 const PROTO = `
 syntax = "proto3";

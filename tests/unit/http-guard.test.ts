@@ -9,7 +9,7 @@ import {
   inlineScriptHashes,
   scriptHash,
   splitHost,
-} from "@/lib/server-http-guard";
+} from "@/lib/server/http-guard";
 
 const local = hostPolicy({ port: 3000, listenHost: "127.0.0.1" });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { manifestSchema, runnableServices } from "../../lib/lesson-schema";
-import { loadLesson } from "../../lib/lessons";
+import { manifestSchema, runnableServices } from "../../lib/shared/lesson-schema";
+import { loadLesson } from "../../lib/server/lessons";
 import { imageTag, validateManifests, type K8sProblem } from "../../sandbox/k8s/validate";
 import {
   containerEnv,

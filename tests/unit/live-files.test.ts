@@ -1,8 +1,8 @@
 // Live files: the manifest field, which services re-read a file, the answer for one they do not, and the payload.
 import { describe, expect, it } from "vitest";
-import { serviceSchema } from "@/lib/lesson-schema";
-import { loadLesson } from "@/lib/lessons";
-import { updateFilesPayload, MAX_LIVE_FILES } from "@/lib/socket-protocol";
+import { serviceSchema } from "@/lib/shared/lesson-schema";
+import { loadLesson } from "@/lib/server/lessons";
+import { updateFilesPayload, MAX_LIVE_FILES } from "@/lib/shared/socket-protocol";
 import { liveFileReaders, notLiveMessage } from "@/sandbox/live-files";
 
 const base = { name: "config-service", dir: "services/config-service", port: 8080 };

@@ -1,6 +1,6 @@
-// What Ctrl/Cmd+S does for the open file and how the server's answer reads (lib/client-live-save).
+// What Ctrl/Cmd+S does for the open file and how the server's answer reads (lib/client/live-save).
 import { describe, expect, it } from "vitest";
-import { planSave, saveAnswer } from "@/lib/client-live-save";
+import { planSave, saveAnswer } from "@/lib/client/live-save";
 
 const LIVE = { "services/config-service/config.yaml": ["config-service"] };
 const CONFIG = "services/config-service/config.yaml";

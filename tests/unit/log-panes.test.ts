@@ -1,8 +1,8 @@
 // The log panes' text: the "all services" pane's prefixes, the bus's fan-out, write barriers, drops and clears.
 import { describe, expect, it } from "vitest";
-import { LinePrefixer, droppedNotice, logFileName, plainText } from "@/lib/log-lines";
-import { ALL_PANE, TerminalBus } from "@/lib/client-terminal-bus";
-import { WriteBarrier } from "@/lib/flow-control";
+import { LinePrefixer, droppedNotice, logFileName, plainText } from "@/lib/client/log-lines";
+import { ALL_PANE, TerminalBus } from "@/lib/client/terminal-bus";
+import { WriteBarrier } from "@/lib/shared/flow-control";
 
 describe("LinePrefixer", () => {
   it("prefixes every line with its service, padded, in that service's colour", () => {

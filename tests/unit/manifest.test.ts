@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { manifestSchema } from "../../lib/lesson-schema";
-import { listLessons, loadLesson } from "../../lib/lessons";
+import { manifestSchema } from "../../lib/shared/lesson-schema";
+import { listLessons, loadLesson } from "../../lib/server/lessons";
 import { evaluateCheck } from "../../sandbox/checks";
 
 const base = {

@@ -1,6 +1,6 @@
 // The lesson Markdown reader: the subset lessons use, and no way to smuggle script URLs into links.
 import { describe, expect, it } from "vitest";
-import { parseInline, parseMarkdown, safeHref, slugify } from "@/lib/markdown";
+import { parseInline, parseMarkdown, safeHref, slugify } from "@/lib/shared/markdown";
 
 describe("blocks", () => {
   it("reads headings with unique anchors, paragraphs and rules", () => {

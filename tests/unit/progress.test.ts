@@ -12,10 +12,10 @@ import {
   suggestionsTried,
   updateProgress,
   type Progress,
-} from "@/lib/client-progress";
-import type { KeyValueStore } from "@/lib/client-storage";
+} from "@/lib/client/progress";
+import type { KeyValueStore } from "@/lib/client/storage";
 import { nextStep } from "@/components/lesson/ProgressMarks";
-import type { LessonSummary } from "@/lib/lessons";
+import type { LessonSummary } from "@/lib/server/lessons";
 
 class MemoryStore implements KeyValueStore {
   data = new Map<string, string>();

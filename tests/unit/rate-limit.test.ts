@@ -9,8 +9,8 @@ import {
   TokenBucket,
   rateLimited,
   tooManyInFlight,
-} from "@/lib/server-rate-limit";
-import type { ClientToServerEvents } from "@/lib/socket-protocol";
+} from "@/lib/server/rate-limit";
+import type { ClientToServerEvents } from "@/lib/shared/socket-protocol";
 
 function clock() {
   let t = 0;

@@ -15,7 +15,7 @@ import {
   shellQuote,
   toCurl,
   type HistoryEntry,
-} from "@/lib/client-request-tools";
+} from "@/lib/client/request-tools";
 
 const row = (name: string, value: string, enabled = true) => ({ name, value, enabled });
 

@@ -10,7 +10,7 @@ import {
   stripAnsi,
   terminalText,
   type RunView,
-} from "@/lib/client-run-state";
+} from "@/lib/client/run-state";
 import type { RunEvent } from "@/sandbox/types";
 
 const services = [

@@ -1,6 +1,6 @@
 // The server's run sessions against a fake engine: one run per client, replay on re-attach, stop after the grace period.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EventBatcher, RunSessions, coalesceEvents, type Follower, type RunEngine } from "@/lib/server-sessions";
+import { EventBatcher, RunSessions, coalesceEvents, type Follower, type RunEngine } from "@/lib/server/sessions";
 import {
   attachPayload,
   describeInvalid,
@@ -8,7 +8,7 @@ import {
   serviceActionPayload,
   startPayload,
   stopPayload,
-} from "@/lib/socket-protocol";
+} from "@/lib/shared/socket-protocol";
 import type { HttpRequestSpec, RunEndReason, RunEvent, RunHandle } from "@/sandbox/types";
 
 class FakeRun implements RunHandle {

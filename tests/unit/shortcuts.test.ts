@@ -1,6 +1,6 @@
-// The workspace's keyboard shortcuts (lib/client-shortcuts).
+// The workspace's keyboard shortcuts (lib/client/shortcuts).
 import { describe, expect, it } from "vitest";
-import { shortcutOf } from "@/lib/client-shortcuts";
+import { shortcutOf } from "@/lib/client/shortcuts";
 
 const keys = (key: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | "shiftKey", boolean>> = {}) => ({
   key,

@@ -1,6 +1,6 @@
 // Bounds the socket payloads carry themselves, before any handler runs.
 import { describe, expect, it } from "vitest";
-import { MAX_REQUEST_HEADERS, requestPayload } from "@/lib/socket-protocol";
+import { MAX_REQUEST_HEADERS, requestPayload } from "@/lib/shared/socket-protocol";
 
 describe("requestPayload", () => {
   const base = { runId: "r1", service: "svc", method: "GET", path: "/" } as const;

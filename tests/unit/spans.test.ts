@@ -6,8 +6,8 @@ import {
   MAX_MARKER_LINE_BYTES,
   MAX_SPAN_JSON_DEPTH,
 } from "../../sandbox/limits";
-import { appendSpans } from "../../lib/client-run-state";
-import { EventBatcher } from "../../lib/server-sessions";
+import { appendSpans } from "../../lib/client/run-state";
+import { EventBatcher } from "../../lib/server/sessions";
 import type { RunEvent, SpanData } from "../../sandbox/types";
 
 // A line as sandbox/collector prints it for the backend's lookup span.

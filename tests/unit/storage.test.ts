@@ -9,7 +9,7 @@ import {
   saveEdits,
   tabClientId,
   type KeyValueStore,
-} from "@/lib/client-storage";
+} from "@/lib/client/storage";
 
 class MemoryStore implements KeyValueStore {
   data = new Map<string, string>();

@@ -1,6 +1,6 @@
-// The interface's words (lib/ui-text): one table, both languages for every key, features under their prefix.
+// The interface's words (lib/shared/ui-text): one table, both languages for every key, features under their prefix.
 import { describe, expect, it } from "vitest";
-import { t, tf, UI, type UiKey } from "@/lib/ui-text";
+import { t, tf, UI, type UiKey } from "@/lib/shared/ui-text";
 
 describe("ui text", () => {
   it("has Chinese and English for every key", () => {

@@ -1,8 +1,8 @@
 // Small pure helpers of the web front: editor tabs, response formatting, header lines.
 import { describe, expect, it } from "vitest";
-import { languageOf, tabLabels, tabOrder } from "@/lib/client-files";
-import { formatBody, formatBytes, statusTone } from "@/lib/client-http";
-import { parseHeaderLines } from "@/lib/socket-protocol";
+import { languageOf, tabLabels, tabOrder } from "@/lib/client/files";
+import { formatBody, formatBytes, statusTone } from "@/lib/client/http";
+import { parseHeaderLines } from "@/lib/shared/socket-protocol";
 
 describe("editor tabs", () => {
   it("puts openFiles first, then the rest alphabetically, ignoring unknown or repeated names", () => {

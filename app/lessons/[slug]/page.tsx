@@ -2,8 +2,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import Link from "next/link";
-import { LessonError, listLessons, loadLesson } from "@/lib/lessons";
-import { liveFileMap, runnableServices } from "@/lib/lesson-schema";
+import { LessonError, listLessons, loadLesson } from "@/lib/server/lessons";
+import { liveFileMap, runnableServices } from "@/lib/shared/lesson-schema";
 import { TopBar } from "@/components/ui/TopBar";
 import { Bi, BiLabel } from "@/components/ui/Bi";
 import { LessonSidebar } from "@/components/lesson/LessonNav";
@@ -11,7 +11,7 @@ import { Markdown } from "@/components/lesson/Markdown";
 import { LessonSplit } from "@/components/lesson/LessonSplit";
 import { Workspace } from "@/components/run/Workspace";
 import { ProgressChecklist } from "@/components/lesson/ProgressMarks";
-import { UI } from "@/lib/ui-text";
+import { UI } from "@/lib/shared/ui-text";
 
 export const dynamic = "force-dynamic";
 

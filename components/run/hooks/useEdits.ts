@@ -2,7 +2,7 @@
 // The learner's edits of one lesson: restored from this browser after mount, kept there on every change, reset to the
 // originals; `revision` tells the editor to reload its models when the files change from outside it.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { clearEdits, loadEdits, saveEdits } from "@/lib/client-storage";
+import { clearEdits, loadEdits, saveEdits } from "@/lib/client/storage";
 import type { LessonFiles } from "@/sandbox/types";
 
 export interface Edits {

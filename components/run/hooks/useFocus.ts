@@ -1,8 +1,8 @@
 "use client";
 // What comes to the front by itself: the first file with compiler errors, and the terminal of a service that failed.
 import { useEffect, useState } from "react";
-import { ALL_PANE } from "@/lib/client-terminal-bus";
-import type { RunView } from "@/lib/client-run-state";
+import { ALL_PANE } from "@/lib/client/terminal-bus";
+import type { RunView } from "@/lib/client/run-state";
 import type { Diagnostic } from "@/sandbox/types";
 
 /** The open file; new compiler errors show the first broken file if the open one has none. */

@@ -2,9 +2,9 @@
 // Saving: edits are already kept in this browser; a live file of a running service is also sent into its container
 // (run:update-files), where the service re-reads it without a restart. The answer shows for a few seconds.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { call } from "@/lib/client-socket";
-import { asProtocolError } from "@/lib/client-requests";
-import { planSave, saveAnswer, type SaveLine } from "@/lib/client-live-save";
+import { call } from "@/lib/client/socket";
+import { asProtocolError } from "@/lib/client/requests";
+import { planSave, saveAnswer, type SaveLine } from "@/lib/client/live-save";
 import type { LessonFiles } from "@/sandbox/types";
 
 const UPDATE_TIMEOUT_MS = 20_000;

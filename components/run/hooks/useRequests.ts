@@ -1,11 +1,11 @@
 "use client";
-// Requests to the run's services from the page, HTTP and gRPC alike, through one call (lib/client-requests): each
+// Requests to the run's services from the page, HTTP and gRPC alike, through one call (lib/client/requests): each
 // answered one counts for the learner's progress, and an HTTP request's trace id lets the traces panel jump to it.
 import { useCallback, useState } from "react";
-import { runRequest, type RunRequestPayload } from "@/lib/client-requests";
-import { noteRequest } from "@/lib/client-progress-hooks";
-import type { RequestSpec } from "@/lib/lesson-schema";
-import type { GrpcCallResult, GrpcDescription } from "@/lib/grpc-shapes";
+import { runRequest, type RunRequestPayload } from "@/lib/client/requests";
+import { noteRequest } from "@/lib/client/progress-hooks";
+import type { RequestSpec } from "@/lib/shared/lesson-schema";
+import type { GrpcCallResult, GrpcDescription } from "@/lib/shared/grpc-shapes";
 import type { HttpResponseSummary } from "@/sandbox/types";
 
 export interface Requests {

@@ -2,7 +2,7 @@
 // The lesson's run as the page follows it: attach on every (re)connection, start and stop, its event batches into
 // the terminals (acknowledged once written, for flow control), the view of its services, and its spans.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { call, getSocket, CallError } from "@/lib/client-socket";
+import { call, getSocket, CallError } from "@/lib/client/socket";
 import {
   appendSpans,
   applyEvent,
@@ -12,10 +12,10 @@ import {
   runStarted,
   terminalText,
   type RunView,
-} from "@/lib/client-run-state";
-import { TerminalBus } from "@/lib/client-terminal-bus";
-import { EarlyBatches, WriteBarrier } from "@/lib/flow-control";
-import type { ProtocolError, RunEventsBatch, RunInfo, ServerToClientEvents } from "@/lib/socket-protocol";
+} from "@/lib/client/run-state";
+import { TerminalBus } from "@/lib/client/terminal-bus";
+import { EarlyBatches, WriteBarrier } from "@/lib/shared/flow-control";
+import type { ProtocolError, RunEventsBatch, RunInfo, ServerToClientEvents } from "@/lib/shared/socket-protocol";
 import type { LessonFiles, SpanData } from "@/sandbox/types";
 
 const ATTACH_TIMEOUT_MS = 10_000;

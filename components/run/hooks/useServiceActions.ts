@@ -1,8 +1,8 @@
 "use client";
 // One service of the live run: stopped to watch the others cope, or started again from the Run's files.
 import { useCallback, useState } from "react";
-import { call, CallError } from "@/lib/client-socket";
-import type { ProtocolError } from "@/lib/socket-protocol";
+import { call, CallError } from "@/lib/client/socket";
+import type { ProtocolError } from "@/lib/shared/socket-protocol";
 import type { ServiceAction } from "@/components/terminal/LogPanel";
 
 /** A restart waits for the old container to stop (its grace period) and the new one to be created. */

@@ -1,7 +1,7 @@
 "use client";
 // Ctrl/Cmd+Enter runs and Ctrl/Cmd+S saves wherever the focus is: caught before Monaco or the browser acts on them.
 import { useEffect, useRef } from "react";
-import { shortcutOf, type Shortcut } from "@/lib/client-shortcuts";
+import { shortcutOf, type Shortcut } from "@/lib/client/shortcuts";
 
 export function useShortcuts(actions: Record<Shortcut, () => void>): void {
   const latest = useRef(actions);

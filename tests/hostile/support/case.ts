@@ -1,7 +1,7 @@
 // One hostile case and how it is run: a fresh learner (client id) does the harm while the bystander is sampled; then
 // its runs are stopped and the four promises are checked: a clear message, a responsive server, no outside fetch,
 // nothing left behind. Every figure is recorded for the suite's table whether the case passes or not.
-import type { EventLoopStats } from "../../../lib/server-event-loop";
+import type { EventLoopStats } from "../../../lib/server/event-loop";
 import { newClientId, PageClient, sleep } from "./client";
 import { ownerRunIds, snapshot, waitForNoLeftovers } from "./engine";
 import type { LatencySummary, Playground } from "./playground";

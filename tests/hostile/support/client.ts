@@ -8,7 +8,7 @@ import {
   type ProtocolError,
   type RunEventsBatch,
   type ServerToClientEvents,
-} from "../../../lib/socket-protocol";
+} from "../../../lib/shared/socket-protocol";
 import type { RunEvent, ServiceStage } from "../../../sandbox/types";
 
 export type PageSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

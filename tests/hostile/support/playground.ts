@@ -2,7 +2,7 @@
 // bystander: another learner whose lesson 16.1 runs throughout, its page and its service sampled for latency.
 import { createServer } from "node:net";
 import { buildIfNeeded, startServer, stopServer, waitForOutput, type Server } from "../../e2e/harness";
-import { EVENT_LOOP_STATS_PATH, type EventLoopStats } from "../../../lib/server-event-loop";
+import { EVENT_LOOP_STATS_PATH, type EventLoopStats } from "../../../lib/server/event-loop";
 import { Canary } from "./canary";
 import { newClientId, PageClient, sleep } from "./client";
 

@@ -1,6 +1,6 @@
 // Hostile Go programs and Dockerfiles, sent as a learner's edits of a lesson's files: each serves /health (so the run
 // gets to "running") and meanwhile does its harm, reporting what it got in its own log ("hostile: …").
-import { loadLesson } from "../../../lib/lessons";
+import { loadLesson } from "../../../lib/server/lessons";
 
 export type LessonFiles = Record<string, string>;
 

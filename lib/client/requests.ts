@@ -1,7 +1,7 @@
 // The page's one way to send something to a running service (HTTP requests, gRPC reflection and calls): through the
 // server, on the followed run, with one deadline per kind and one error shape.
-import { call, CallError, type CallAnswer } from "./client-socket";
-import type { ClientToServerEvents, ProtocolError } from "./socket-protocol";
+import { call, CallError, type CallAnswer } from "./socket";
+import type { ClientToServerEvents, ProtocolError } from "../shared/socket-protocol";
 
 /** The events that reach a run's services; each names its run. */
 export type RunRequestEvent = "run:request" | "grpc:describe" | "grpc:call";

@@ -1,5 +1,5 @@
 // Socket events per client and per socket: token buckets by event weight, and a cap on calls still waiting for an answer.
-import type { ClientToServerEvents, ProtocolError } from "./socket-protocol";
+import type { ClientToServerEvents, ProtocolError } from "../shared/socket-protocol";
 
 export type EventWeight = "run" | "call" | "ack";
 

@@ -1,8 +1,8 @@
 // Terminal text per pane (one per service, plus "all services"), kept outside React: panes replay it when they
 // mount and follow it afterwards; writes are tracked so the page acknowledges only what xterm.js has written.
-import { ALL_SERVICES } from "./client-run-state";
+import { ALL_SERVICES } from "./run-state";
 import { LinePrefixer, RUN_LABEL, countNewlines, droppedNotice } from "./log-lines";
-import type { WriteBarrier } from "./flow-control";
+import type { WriteBarrier } from "../shared/flow-control";
 
 /** The pane that interleaves every service's lines. Not a valid service name, so it cannot clash with one. */
 export const ALL_PANE = "*all";

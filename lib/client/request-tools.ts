@@ -1,7 +1,7 @@
 // The request panel's pure helpers: header rows, JSON body checks, copy as curl, finding a token, and the history
 // of recent requests kept per lesson in the browser.
 import { z } from "zod";
-import type { KeyValueStore } from "./client-storage";
+import type { KeyValueStore } from "./storage";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export type Method = (typeof METHODS)[number];

@@ -1,7 +1,7 @@
 // The browser's one socket.io connection, identified by a per-tab client id so a reload finds its run again.
 import { useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
-import { tabClientId } from "./client-storage";
+import { tabClientId } from "./storage";
 import {
   IMAGE_PROGRESS_BACKLOG,
   isProtocolError,
@@ -9,7 +9,7 @@ import {
   type PlaygroundStatus,
   type ProtocolError,
   type ServerToClientEvents,
-} from "./socket-protocol";
+} from "../shared/socket-protocol";
 
 export type PlaygroundSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -1,7 +1,7 @@
 // What Ctrl/Cmd+S means for the open file, and how the answer reads: saved in the browser, or sent into a running
 // service that re-reads it (a live file), and what came back.
 import type { LiveFileResult } from "@/sandbox/types";
-import type { UiKey } from "./ui-text";
+import type { UiKey } from "../shared/ui-text";
 
 export type SaveTone = "ok" | "info" | "error";
 

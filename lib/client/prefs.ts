@@ -1,7 +1,7 @@
 // Preferences shared by every client component: kept on <html data-*> (set before paint) and in localStorage.
 import { useSyncExternalStore } from "react";
-import { PREF_KEYS, writePref } from "./client-storage";
-import { DEFAULT_PREFS, type Prefs } from "./prefs";
+import { PREF_KEYS, writePref } from "./storage";
+import { DEFAULT_PREFS, type Prefs } from "../shared/prefs";
 
 const listeners = new Set<() => void>();
 

@@ -10,8 +10,8 @@ import {
   requestKey,
   updateProgress,
   type Progress,
-} from "./client-progress";
-import type { RunView } from "./client-run-state";
+} from "./progress";
+import type { RunView } from "./run-state";
 
 const listeners = new Set<() => void>();
 

@@ -2,9 +2,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { manifestSchema, runnableServices } from "./lesson-schema";
-import { requestKey } from "./client-progress";
-import type { LessonFiles, LoadedLesson } from "../sandbox/types";
+import { manifestSchema, runnableServices } from "../shared/lesson-schema";
+import { requestKey } from "../client/progress";
+import type { LessonFiles, LoadedLesson } from "../../sandbox/types";
 
 export const LESSONS_ROOT = path.resolve(process.env.PLAYGROUND_LESSONS_DIR ?? path.join(process.cwd(), "lessons"));
 

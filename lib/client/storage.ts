@@ -1,11 +1,12 @@
 // The learner's edits and preferences in the browser's localStorage: per lesson, only what differs from the original.
-import type { LessonFiles } from "../sandbox/types";
+import type { LessonFiles } from "../../sandbox/types";
+import { PREF_KEYS, STORAGE_PREFIX, type Lang, type SidebarPref, type Theme } from "../shared/prefs";
 
 /** The subset of the Web Storage API used here (tests pass a Map-backed fake). */
 export type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 
 const EDITS_VERSION = 1;
-const PREFIX = "gmp:";
+const PREFIX = STORAGE_PREFIX;
 
 export const editsKey = (slug: string) => `${PREFIX}edits:v${EDITS_VERSION}:${slug}`;
 
@@ -76,11 +77,7 @@ export function clearEdits(store: KeyValueStore, slug: string): void {
 
 // --- preferences (also read before the first paint by the inline script in app/layout.tsx) ---
 
-export type Lang = "zh" | "en";
-export type Theme = "dark" | "light";
-export type SidebarPref = "open" | "closed";
-
-export const PREF_KEYS = { lang: `${PREFIX}lang`, theme: `${PREFIX}theme`, sidebar: `${PREFIX}sidebar` } as const;
+export { PREF_KEYS, type Lang, type SidebarPref, type Theme };
 
 export function readPref<T extends string>(store: KeyValueStore, key: string, allowed: readonly T[]): T | undefined {
   try {

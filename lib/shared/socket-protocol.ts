@@ -1,7 +1,7 @@
 // The socket.io vocabulary shared by server.mts and the browser: event names, payloads, and their validation.
 import { z } from "zod";
-import type { HttpResponseSummary, LiveFileResult, RunEvent, ServiceState } from "../sandbox/types";
-import type { SandboxErrorCode } from "../sandbox/errors";
+import type { HttpResponseSummary, LiveFileResult, RunEvent, ServiceState } from "../../sandbox/types";
+import type { SandboxErrorCode } from "../../sandbox/errors";
 import type { GrpcCallResult, GrpcDescription } from "./grpc-shapes";
 
 /** Largest message a client may send (a run's files); socket.io drops the connection above it. */

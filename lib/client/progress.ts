@@ -1,5 +1,5 @@
 // What the learner did in each lesson (runs, requests, edits), kept in localStorage; pure, so tests need no browser.
-import type { KeyValueStore } from "./client-storage";
+import type { KeyValueStore } from "./storage";
 
 const PROGRESS_VERSION = 1;
 export const PROGRESS_KEY = `gmp:progress:v${PROGRESS_VERSION}`;

@@ -1,6 +1,6 @@
 // What the page knows about the current run, folded from the engine's events; and how events read in a terminal.
-import type { Diagnostic, RunEndReason, RunEvent, ServiceStage, ServiceState, SpanData } from "../sandbox/types";
-import { MAX_SPANS_PER_RUN } from "../sandbox/limits";
+import type { Diagnostic, RunEndReason, RunEvent, ServiceStage, ServiceState, SpanData } from "../../sandbox/types";
+import { MAX_SPANS_PER_RUN } from "../../sandbox/limits";
 
 /** "idle": no run yet (or the page has not attached to one). */
 export type ServiceStatus = ServiceStage | "idle";

@@ -1,7 +1,12 @@
 // Which browser follows which run: one live run per client, re-attach after a reload, stop after a grace period.
-import type { HttpResponseSummary, LiveFileResult, RunEvent, RunHandle } from "../sandbox/types";
-import { spanBytes } from "../sandbox/spans";
-import { FlowWindow, LineDropCounter } from "./flow-control";
+import {
+  spanBytes,
+  type HttpResponseSummary,
+  type LiveFileResult,
+  type RunEvent,
+  type RunHandle,
+} from "../../sandbox/index";
+import { FlowWindow, LineDropCounter } from "../shared/flow-control";
 import {
   EVENT_BATCH_BYTES,
   EVENT_BATCH_MS,
@@ -12,7 +17,7 @@ import {
   type RunInfo,
   type ServiceActionPayload,
   type UpdateFilesPayload,
-} from "./socket-protocol";
+} from "../shared/socket-protocol";
 
 /** The part of the engine this module needs (the real one is sandbox/index.ts; tests pass a fake). */
 export interface RunEngine {

@@ -1,5 +1,18 @@
 // Preference defaults and the script that restores stored choices before paint (safe for server components).
-import { PREF_KEYS, type Lang, type SidebarPref, type Theme } from "./client-storage";
+
+/** Every key the playground keeps in the browser's localStorage starts with this. */
+export const STORAGE_PREFIX = "gmp:";
+
+export type Lang = "zh" | "en";
+export type Theme = "dark" | "light";
+export type SidebarPref = "open" | "closed";
+
+/** Where each preference is stored (also read before the first paint by PREFS_BOOT_SCRIPT). */
+export const PREF_KEYS = {
+  lang: `${STORAGE_PREFIX}lang`,
+  theme: `${STORAGE_PREFIX}theme`,
+  sidebar: `${STORAGE_PREFIX}sidebar`,
+} as const;
 
 export interface Prefs {
   lang: Lang;
