@@ -309,11 +309,17 @@ export function localBaseImages(): Promise<BaseImage[]> {
 
 /**
  * Each change of a lesson makes a new sandbox image (about 1.5 GB); the ones it replaces would pile up on disk.
+ * Older names of the current image go, and every older image but the newest of them.
  */
 export async function removeOlderSandboxImages(current: string, onProgress: (line: string) => void): Promise<void> {
   const d = await docker();
   const images = await d.listImages({ filters: { reference: [IMAGE_REPO], label: [`${APP_LABEL}=${APP_NAME}`] } });
+  // The newest other image stays: a second checkout on the same engine (an update tried beside the running
+  // playground), or a step back to the previous version, must not find its image gone mid-run.
+  const currentId = images.find((image) => (image.RepoTags ?? []).includes(current))?.Id;
+  const kept = images.filter((image) => image.Id !== currentId).sort((a, b) => b.Created - a.Created)[0]?.Id;
   for (const image of images) {
+    if (image.Id === kept) continue;
     // Only the name goes when another tag (the current one) still points at the same image.
     const tags = (image.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`) && t !== current);
     for (const tag of tags) {
