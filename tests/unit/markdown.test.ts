@@ -82,3 +82,24 @@ describe("inline", () => {
     expect(slugify("!!!")).toBe("section");
   });
 });
+
+describe("task lists", () => {
+  it("keep each item's box as a character", () => {
+    const [list] = parseMarkdown("- [ ] try it\n- [x] done");
+    if (list.type !== "list") throw new Error("list expected");
+    expect(list.items.map((item) => item[0])).toEqual([
+      { type: "paragraph", children: [{ type: "text", text: "☐ try it" }] },
+      { type: "paragraph", children: [{ type: "text", text: "☑ done" }] },
+    ]);
+  });
+
+  it("show raw HTML as the text it is", () => {
+    expect(parseMarkdown("<script>alert(1)</script>")).toEqual([
+      { type: "paragraph", children: [{ type: "text", text: "<script>alert(1)</script>" }] },
+    ]);
+    expect(parseInline("a <b>x</b> &amp; `<i>`")).toEqual([
+      { type: "text", text: "a <b>x</b> & " },
+      { type: "code", text: "<i>" },
+    ]);
+  });
+});
