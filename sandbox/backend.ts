@@ -35,6 +35,8 @@ export interface ProcessSpec {
   pids: number;
   /** Whether it reads stdin (the runner takes the lesson's files there). */
   stdin: boolean;
+  /** A terminal (a shell): its output is one stream, raw, and it can be resized. */
+  tty?: boolean;
 }
 
 /** Where a started process's output goes, already split into its two streams. */
@@ -54,6 +56,9 @@ export interface Started {
   readonly stdin?: Writable;
   /** Its exit code when it ends (-1 when the backend lost track of it). */
   readonly exited: Promise<number>;
+  /** Holds its output back (the reader is behind); the process blocks once the pipe between is full. */
+  pause(): void;
+  resume(): void;
 }
 
 /** One process of a run, made but perhaps not started. */
@@ -71,6 +76,8 @@ export interface SandboxProcess {
   outOfMemory(): Promise<boolean>;
   /** Replaces one file inside it as `user`, atomically (a file the running program re-reads). */
   writeFile(path: string, text: string, user: string): Promise<void>;
+  /** The size of its terminal (ProcessSpec.tty). */
+  resize(cols: number, rows: number): Promise<void>;
 }
 
 export interface Backend {

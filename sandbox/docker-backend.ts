@@ -84,7 +84,7 @@ export class DockerBackend implements Backend {
       AttachStdin: spec.stdin,
       AttachStdout: true,
       AttachStderr: true,
-      Tty: false,
+      Tty: spec.tty ?? false,
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
       HostConfig: sandboxHostConfig({
         network: network.name,
@@ -138,7 +138,8 @@ class DockerProcess implements SandboxProcess {
       stdout: true,
       stderr: true,
     })) as Duplex;
-    readFrames(stream, sink);
+    if (this.spec.tty) readRaw(stream, sink);
+    else readFrames(stream, sink);
     // Before start: after a quick exit the container may be gone and wait would 404 (dockerode #582).
     const exited = (this.container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>).then(
       (r) => r.StatusCode,
@@ -151,7 +152,13 @@ class DockerProcess implements SandboxProcess {
       const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
       if (binding) hostPorts.set(port, Number(binding.HostPort));
     }
-    return { hostPorts, stdin: this.spec.stdin ? stream : undefined, exited };
+    return {
+      hostPorts,
+      stdin: this.spec.stdin ? stream : undefined,
+      exited,
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
+    };
   }
 
   async stop(graceSeconds: number): Promise<void> {
@@ -181,6 +188,25 @@ class DockerProcess implements SandboxProcess {
   writeFile(path: string, text: string, user: string): Promise<void> {
     return writeIntoContainer(this.container, user, path, text);
   }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    await this.container.resize({ w: cols, h: rows });
+  }
+}
+
+/** A terminal's attach stream is not multiplexed: everything is its output, as the terminal shows it. */
+function readRaw(stream: Duplex, sink: OutputSink): void {
+  stream.on("data", (chunk: Buffer) => {
+    try {
+      sink.data("stdout", chunk);
+    } catch (err) {
+      sink.fault(err);
+    }
+  });
+  stream.on("end", () => sink.end());
+  stream.on("error", () => {
+    // Ends abruptly when the container is removed.
+  });
 }
 
 /**

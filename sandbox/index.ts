@@ -9,4 +9,5 @@ export { runChecks, type CheckResult } from "./checks";
 export { packFiles } from "./files";
 export { spanBytes } from "./spans";
 export type { Backend } from "./backend";
+export type { ShellHandle, ShellReader } from "./shell";
 export { describeGrpc, callGrpc, grpcTarget, type GrpcCallSpec } from "./grpc-client";

@@ -94,3 +94,21 @@ export const HISTORY_OTHER_BYTES = 1024 * 1024;
  * lesson service need far fewer; with the pids limit it bounds the kernel memory one container can pin in open files.
  */
 export const MAX_OPEN_FILES = 1024;
+
+// A run's shell (sandbox/shell.ts): one toolbox container on the run's network, hardened like every other.
+/** Its memory (no swap), CPU and processes: enough for busybox, wget, a CLI or two. */
+export const SHELL_MEMORY_BYTES = 256 * 1024 * 1024;
+export const SHELL_CPUS = 0.5;
+export const SHELL_PIDS = 64;
+/** Its /tmp (also its home). */
+export const SHELL_TMPFS_BYTES = 64 * 1024 * 1024;
+/**
+ * Shell output a tab may have received but not yet written into its terminal. Past it the shell's output is held
+ * back (the program in it blocks on its terminal, as over a slow line) until the tab catches up: `yes` cannot flood
+ * the server or the page, and nothing it prints is lost.
+ */
+export const SHELL_WINDOW_BYTES = 256 * 1024;
+/** Keystrokes (or a paste) in one message, and terminal sizes. */
+export const MAX_SHELL_INPUT_BYTES = 16 * 1024;
+export const MAX_SHELL_COLS = 500;
+export const MAX_SHELL_ROWS = 200;

@@ -16,6 +16,7 @@ import type { Limits } from "./limits";
 import { CONTAINER_SRC, liveFileReaders, notLiveMessage, type LiveFileResult } from "./live-files";
 import { sendHttpRequest } from "./service-http";
 import { ServiceLife, type Launch, type ServiceHost } from "./service-life";
+import { RunShell, type ShellHandle } from "./shell";
 import { isFinal } from "./stages";
 import type {
   HttpRequestSpec,
@@ -45,6 +46,9 @@ export class Run implements RunHandle, ServiceHost {
   private starting?: Promise<void>;
   private files?: LessonFiles;
   private imageTag?: string;
+  /** The run's shell once opened (it ends with the run, or when its shell exits). */
+  private shell?: Promise<RunShell>;
+  private shells = 0;
   /** Set when a newer Run of the same owner takes over: the owner's standby is kept for that one. */
   replaced = false;
   private endedWith?: RunEndReason;
@@ -489,6 +493,40 @@ export class Run implements RunHandle, ServiceHost {
       this.settled();
     });
     return restart;
+  }
+
+  async openShell(size: { cols: number; rows: number }): Promise<ShellHandle> {
+    if (this.life.ended) throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
+    const network = this.network;
+    const image = this.imageTag;
+    if (!network || !image) {
+      throw new SandboxError("SERVICE_NOT_RUNNING", "The run's network is not up yet.", "Open the shell in a moment.");
+    }
+    const opening = (this.shell ??= RunShell.open({
+      backend: this.backend,
+      network,
+      runId: this.id,
+      image,
+      serial: ++this.shells,
+      labels: this.labels(),
+    }).then(
+      (shell) => {
+        this.life.own(() => shell.close());
+        return shell;
+      },
+      (err: unknown) => {
+        this.shell = undefined;
+        throw err;
+      },
+    ));
+    let shell = await opening;
+    if (shell.ended) {
+      // Its shell exited (`exit`): a new one.
+      if (this.shell === opening) this.shell = undefined;
+      return this.openShell(size);
+    }
+    await shell.resize(size.cols, size.rows).catch(() => {});
+    return shell;
   }
 
   private async removeBuiltImages(): Promise<void> {

@@ -1,6 +1,7 @@
 // The engine's public vocabulary: what the web side and the CLI see of a run. No dockerode types leak out.
 import type { LessonManifest } from "../lib/shared/lesson-schema";
 import type { LiveFileResult } from "./live-files";
+import type { ShellHandle } from "./shell";
 
 export type { LiveFileResult };
 
@@ -116,6 +117,8 @@ export interface RunHandle {
   stopService(name: string): Promise<void>;
   /** Replaces one service's container with a fresh one built from the Run's files. */
   restartService(name: string): Promise<void>;
+  /** Opens (or returns the open) shell of the run: a terminal in a toolbox container on its network. */
+  openShell(size: { cols: number; rows: number }): Promise<ShellHandle>;
   /** Removes the run's containers and network; idempotent. */
   stop(reason?: RunEndReason): Promise<void>;
   readonly ended: boolean;

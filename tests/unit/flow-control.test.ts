@@ -221,6 +221,9 @@ describe("RunSessions acks", () => {
       updateFiles: async () => [],
       stopService: async () => {},
       restartService: async () => {},
+      openShell: async () => {
+        throw new Error("unused");
+      },
       stop: async () => {},
     };
     const engine: RunEngine = { startRun: async () => run, getRun: (id) => (id === "run1" ? run : undefined) };

@@ -52,6 +52,9 @@ class FakeRun implements RunHandle {
   async restartService(name: string) {
     this.serviceActions.push(`restart ${name}`);
   }
+  async openShell(): Promise<never> {
+    throw new Error("no shell in this fake");
+  }
   async stop(reason: RunEndReason = "stopped") {
     this.stops.push(reason);
     if (!this.ended) {

@@ -81,6 +81,7 @@ export class FakeContainer {
     this.stopped.push(t);
   };
   kill = async (): Promise<void> => {};
+  resize = async (): Promise<void> => {};
   remove = async (): Promise<void> => {
     this.removed = true;
   };
