@@ -519,7 +519,7 @@ export class Run implements RunHandle, ServiceHost {
         throw err;
       },
     ));
-    let shell = await opening;
+    const shell = await opening;
     if (shell.ended) {
       // Its shell exited (`exit`): a new one.
       if (this.shell === opening) this.shell = undefined;
