@@ -20,6 +20,7 @@ import {
   grpcTarget,
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server/sessions.ts";
+import { SocketShells } from "./lib/server/shells.ts";
 import { eventLoopStatsRoute } from "./lib/server/event-loop.ts";
 import {
   HARDENING_HEADERS,
@@ -44,6 +45,10 @@ import {
   grpcDescribePayload,
   requestPayload,
   serviceActionPayload,
+  shellAckPayload,
+  shellInputPayload,
+  shellOpenPayload,
+  shellResizePayload,
   startPayload,
   stopPayload,
   updateFilesPayload,
@@ -218,6 +223,24 @@ function handle<S extends z.ZodType, R>(
   });
 }
 
+/**
+ * Registers a handler for an event without an answer (flow control, keystrokes): over its rate or malformed, it is
+ * ignored, which can only slow or drop this tab's own output or input.
+ */
+function listen<S extends z.ZodType>(
+  socket: PlaygroundSocket,
+  event: keyof ClientToServerEvents,
+  schema: S,
+  work: (payload: z.infer<S>) => void,
+): void {
+  const clientId = socket.data.clientId;
+  (socket as unknown as Socket).on(event, (payload: unknown) => {
+    if (!limiter.admit(clientId, socket.id, event).ok) return;
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) work(parsed.data);
+  });
+}
+
 // --- who may talk to the server, and the headers of every answer ---
 
 function refuse(res: ServerResponse, verdict: Extract<GuardVerdict, { ok: false }>): void {
@@ -336,12 +359,20 @@ io.on("connection", (rawSocket) => {
     results: await sessions.updateFiles(clientId, payload),
   }));
 
-  // Flow control: no answer, and a malformed or over-budget ack is ignored (it can only slow this tab's own output).
-  socket.on("run:ack", (payload) => {
-    if (!limiter.admit(clientId, socket.id, "run:ack").ok) return;
-    const parsed = ackPayload.safeParse(payload);
-    if (parsed.success) sessions.ack(clientId, socket.id, parsed.data.runId, parsed.data.bytes);
+  listen(socket, "run:ack", ackPayload, ({ runId, bytes }) => sessions.ack(clientId, socket.id, runId, bytes));
+
+  // The run's shell: opened by a call; keystrokes, sizes and acks follow without answers.
+  const shells = new SocketShells({
+    output: (runId, data) => socket.emit("shell:output", { runId, data }),
+    closed: (runId, reason, code) => socket.emit("shell:closed", { runId, reason, code }),
   });
+  handle(socket, "shell:open", shellOpenPayload, async ({ runId, cols, rows }) => {
+    await shells.attach(sessions.liveRun(clientId, runId), { cols, rows });
+    return { ok: true as const };
+  });
+  listen(socket, "shell:input", shellInputPayload, ({ runId, data }) => shells.write(runId, data));
+  listen(socket, "shell:resize", shellResizePayload, ({ runId, cols, rows }) => shells.resize(runId, { cols, rows }));
+  listen(socket, "shell:ack", shellAckPayload, ({ runId, chars }) => shells.ack(runId, chars));
 
   handle(socket, "grpc:describe", grpcDescribePayload, async ({ runId, service }) => {
     const run = sessions.liveRun(clientId, runId);
@@ -360,6 +391,7 @@ io.on("connection", (rawSocket) => {
   );
 
   socket.on("disconnect", () => {
+    shells.detachAll();
     limiter.forgetSocket(socket.id);
     sessions.disconnect(clientId, socket.id);
   });

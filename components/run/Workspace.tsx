@@ -17,6 +17,7 @@ import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
 import { TracesTab } from "@/components/traces/TracesTab";
 import { groupTraces } from "@/components/traces/trace-model";
 import { LogPanel } from "@/components/terminal/LogPanel";
+import { SHELL_PANE } from "@/components/terminal/shell-pane-id";
 import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
 import { useEdits } from "./hooks/useEdits";
@@ -27,6 +28,7 @@ import { useLiveSave } from "./hooks/useLiveSave";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { useActiveFile, useTerminalTab } from "./hooks/useFocus";
 
+const ShellPane = dynamic(() => import("@/components/terminal/ShellPane"), { ssr: false });
 const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
   ssr: false,
   loading: () => <div className="pane-loading" />,
@@ -293,27 +295,54 @@ export function Workspace({
               onServiceAction={live ? (service, action) => void actions.act(service, action) : undefined}
               fixedServices={renderedServices}
               pendingService={actions.pending}
-              extra={{
-                id: TRACES_TAB,
-                tab: (
-                  <TracesTab
-                    lang={lang}
-                    selected={terminalTab === TRACES_TAB}
-                    traceCount={traceCount}
-                    onSelect={() => setTerminalTab(TRACES_TAB)}
-                  />
-                ),
-                pane: (
-                  <TracesPanel
-                    lang={lang}
-                    spans={spans}
-                    hasRun={view.runId !== null}
-                    traced={traces === true || spans.length > 0}
-                    lastRequestTraceId={sends.lastTraceId}
-                  />
-                ),
-                active: terminalTab === TRACES_TAB,
-              }}
+              extras={[
+                {
+                  id: TRACES_TAB,
+                  tab: (
+                    <TracesTab
+                      lang={lang}
+                      selected={terminalTab === TRACES_TAB}
+                      traceCount={traceCount}
+                      onSelect={() => setTerminalTab(TRACES_TAB)}
+                    />
+                  ),
+                  pane: (
+                    <TracesPanel
+                      lang={lang}
+                      spans={spans}
+                      hasRun={view.runId !== null}
+                      traced={traces === true || spans.length > 0}
+                      lastRequestTraceId={sends.lastTraceId}
+                    />
+                  ),
+                  active: terminalTab === TRACES_TAB,
+                },
+                {
+                  id: SHELL_PANE,
+                  tab: (
+                    <button
+                      type="button"
+                      role="tab"
+                      aria-selected={terminalTab === SHELL_PANE}
+                      className="terminal-tab shell-tab"
+                      data-tab="shell"
+                      onClick={() => setTerminalTab(SHELL_PANE)}
+                    >
+                      <span aria-hidden>$</span>
+                      {t(lang, "shell.tab")}
+                    </button>
+                  ),
+                  pane: (
+                    <ShellPane
+                      runId={live ? view.runId : null}
+                      active={terminalTab === SHELL_PANE}
+                      theme={theme}
+                      lang={lang}
+                    />
+                  ),
+                  active: terminalTab === SHELL_PANE,
+                },
+              ]}
             />
             <Splitter
               direction="columns"

@@ -1,7 +1,7 @@
 "use client";
 // The run's live logs: a tab per service plus "all services" (interleaved, prefixed), and the logs as a file.
 import dynamic from "next/dynamic";
-import type { ReactNode } from "react";
+import { Fragment, type ReactNode } from "react";
 import type { ServiceView } from "@/lib/client/run-state";
 import { ALL_PANE, type TerminalBus } from "@/lib/client/terminal-bus";
 import { logFileName, plainText } from "@/lib/client/log-lines";
@@ -19,8 +19,8 @@ export interface LogPanelProps {
   /** A service name, or ALL_PANE. */
   active: string;
   onSelect: (pane: string) => void;
-  /** Another view beside the logs (the run's traces): its tab goes first, its pane shows when it is active. */
-  extra?: { id: string; tab: ReactNode; pane: ReactNode; active: boolean };
+  /** Other views beside the logs (the run's traces, its shell): their tabs go first, a pane shows when active. */
+  extras?: { id: string; tab: ReactNode; pane: ReactNode; active: boolean }[];
   /** Stops or restarts one service of the live run; absent when no run is live. */
   onServiceAction?: (service: string, action: ServiceAction) => void;
   /** The service whose stop or restart is under way. */
@@ -95,7 +95,7 @@ export function LogPanel({
   services,
   active,
   onSelect,
-  extra,
+  extras = [],
   onServiceAction,
   pendingService,
   fixedServices,
@@ -106,7 +106,9 @@ export function LogPanel({
       <div className="terminal-bar">
         <div className="terminal-tabs" role="tablist" aria-label={t(lang, "terminals")}>
           {/* First: with several services the last tabs scroll out of sight. */}
-          {extra?.tab}
+          {extras.map((x) => (
+            <Fragment key={x.id}>{x.tab}</Fragment>
+          ))}
           <button
             type="button"
             role="tab"
@@ -168,12 +170,14 @@ export function LogPanel({
             </div>
           );
         })}
-        {extra && (
-          <div className="terminal-slot" data-active={extra.active} data-service={extra.id}>
-            {extra.pane}
+        {extras.map((x) => (
+          <div key={x.id} className="terminal-slot" data-active={x.active} data-service={x.id}>
+            {x.pane}
           </div>
+        ))}
+        {runId === null && !extras.some((x) => x.active) && (
+          <p className="terminal-empty muted">{t(lang, "pressRun")}</p>
         )}
-        {runId === null && !extra?.active && <p className="terminal-empty muted">{t(lang, "pressRun")}</p>}
       </div>
     </div>
   );

@@ -10,62 +10,16 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from "react";
-import { Terminal, type IMarker, type ITheme } from "@xterm/xterm";
+import { Terminal, type IMarker } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import "@xterm/xterm/css/xterm.css";
 import type { TerminalBus } from "@/lib/client/terminal-bus";
 import { countNewlines } from "@/lib/client/log-lines";
 import { t, type UiLang } from "@/lib/shared/ui-text";
+import { TERMINAL_THEMES as THEMES, bufferText } from "./themes";
 
 const HIDE_CURSOR = "\x1b[?25l";
-
-const THEMES: Record<"dark" | "light", ITheme> = {
-  dark: {
-    background: "#0b0e14",
-    foreground: "#d5dae3",
-    cursor: "#0b0e14",
-    selectionBackground: "#2b4a6b",
-    black: "#1c2230",
-    red: "#ff6b6b",
-    green: "#5fd38d",
-    yellow: "#f2c46d",
-    blue: "#6cb6ff",
-    magenta: "#d2a8ff",
-    cyan: "#4fd1e8",
-    white: "#d5dae3",
-    brightBlack: "#6b7486",
-    brightRed: "#ff8c8c",
-    brightGreen: "#7ee2a4",
-    brightYellow: "#f7d58f",
-    brightBlue: "#8fc7ff",
-    brightMagenta: "#e0c2ff",
-    brightCyan: "#7fe1f2",
-    brightWhite: "#ffffff",
-  },
-  light: {
-    background: "#fbfbfd",
-    foreground: "#1f2430",
-    cursor: "#fbfbfd",
-    selectionBackground: "#c8dcf5",
-    black: "#1f2430",
-    red: "#c62828",
-    green: "#1b7f3b",
-    yellow: "#9a6700",
-    blue: "#0b5cad",
-    magenta: "#8250df",
-    cyan: "#007c91",
-    white: "#6e7781",
-    brightBlack: "#57606a",
-    brightRed: "#d1242f",
-    brightGreen: "#1a7f37",
-    brightYellow: "#8a5a00",
-    brightBlue: "#0969da",
-    brightMagenta: "#8250df",
-    brightCyan: "#006a7a",
-    brightWhite: "#1f2430",
-  },
-};
 
 declare global {
   interface Window {
@@ -74,17 +28,6 @@ declare global {
     /** For the end-to-end test and the benchmark: lines each pane's terminal has written so far. */
     __playgroundLines?: Record<string, number>;
   }
-}
-
-function bufferText(term: Terminal): string {
-  const buffer = term.buffer.active;
-  let out = "";
-  for (let i = 0; i < buffer.length; i++) {
-    const line = buffer.getLine(i);
-    if (!line) continue;
-    out += (line.isWrapped || i === 0 ? "" : "\n") + line.translateToString(true);
-  }
-  return out;
 }
 
 const SEARCH_COLOURS: Record<"dark" | "light", NonNullable<ISearchOptions["decorations"]>> = {

@@ -5,6 +5,7 @@ import { tabClientId } from "./storage";
 import {
   IMAGE_PROGRESS_BACKLOG,
   isProtocolError,
+  type CallEvent,
   type ClientToServerEvents,
   type PlaygroundStatus,
   type ProtocolError,
@@ -64,8 +65,7 @@ export function useServerState(): ServerState {
   );
 }
 
-/** Events that answer through an ack (all but the flow-control ack, which is fire-and-forget). */
-export type CallEvent = Exclude<keyof ClientToServerEvents, "run:ack">;
+export type { CallEvent };
 
 /** What an event's ack carries when it is not an error. */
 export type CallAnswer<E extends CallEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends infer A

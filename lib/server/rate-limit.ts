@@ -1,11 +1,12 @@
 // Socket events per client and per socket: token buckets by event weight, and a cap on calls still waiting for an answer.
 import type { ClientToServerEvents, ProtocolError } from "../shared/socket-protocol";
 
-export type EventWeight = "run" | "call" | "ack";
+export type EventWeight = "run" | "call" | "keys" | "ack";
 
 /**
  * Heavy events start or stop containers ("run") or make the server call into a run ("call": each may carry 1 MiB and
- * last up to 30 s); "ack" is the terminals' flow control, sent once per batch of output, cheap but frequent.
+ * last up to 30 s); "keys" is typing into a shell (a message per keystroke, a paste in a few); "ack" is the
+ * terminals' flow control, sent once per batch of output, cheap but frequent.
  */
 export const EVENT_WEIGHTS: Record<keyof ClientToServerEvents, EventWeight> = {
   "run:attach": "run",
@@ -17,6 +18,10 @@ export const EVENT_WEIGHTS: Record<keyof ClientToServerEvents, EventWeight> = {
   "grpc:describe": "call",
   "grpc:call": "call",
   "run:ack": "ack",
+  "shell:open": "call",
+  "shell:input": "keys",
+  "shell:resize": "keys",
+  "shell:ack": "ack",
 };
 
 export interface Budget {
@@ -34,6 +39,7 @@ export interface Budget {
 export const SOCKET_BUDGETS: Record<EventWeight, Budget> = {
   run: { burst: 10, perSecond: 1 },
   call: { burst: 20, perSecond: 5 },
+  keys: { burst: 200, perSecond: 60 },
   ack: { burst: 400, perSecond: 200 },
 };
 
@@ -41,6 +47,7 @@ export const SOCKET_BUDGETS: Record<EventWeight, Budget> = {
 export const CLIENT_BUDGETS: Record<EventWeight, Budget> = {
   run: { burst: 20, perSecond: 2 },
   call: { burst: 40, perSecond: 10 },
+  keys: { burst: 400, perSecond: 120 },
   ack: { burst: 800, perSecond: 400 },
 };
 

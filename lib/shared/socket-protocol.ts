@@ -119,6 +119,28 @@ export const grpcCallPayload = z
   })
   .strict();
 
+/** A terminal's size, as xterm.js measures it (the engine clamps it again). */
+const terminalSize = { cols: z.number().int().min(2).max(500), rows: z.number().int().min(2).max(200) };
+export const shellOpenPayload = z.object({ runId, ...terminalSize }).strict();
+/** Keystrokes or a paste: 16 KiB at most per message (a larger paste is sent in parts). */
+export const MAX_SHELL_INPUT_CHARS = 16 * 1024;
+export const shellInputPayload = z.object({ runId, data: z.string().min(1).max(MAX_SHELL_INPUT_CHARS) }).strict();
+export const shellResizePayload = shellOpenPayload;
+/** Shell output the tab has written into its terminal (UTF-16 units). */
+export const shellAckPayload = z
+  .object({
+    runId,
+    chars: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+  })
+  .strict();
+export type ShellOpenPayload = z.infer<typeof shellOpenPayload>;
+export type ShellInputPayload = z.infer<typeof shellInputPayload>;
+export type ShellAckPayload = z.infer<typeof shellAckPayload>;
+
 export type AttachPayload = z.infer<typeof attachPayload>;
 export type StartPayload = z.infer<typeof startPayload>;
 export type StopPayload = z.infer<typeof stopPayload>;
@@ -176,6 +198,10 @@ export interface ServerToClientEvents {
   "image:progress": (lines: string[]) => void;
   /** Events of the run this socket follows, batched; a new subscriber first gets the run's past events. */
   "run:events": (batch: RunEventsBatch) => void;
+  /** Output of the run's shell (to the tab that opened it last), acknowledged with "shell:ack" once written. */
+  "shell:output": (payload: { runId: string; data: string }) => void;
+  /** The shell ended: it exited (`code`), its run ended, or another tab opened it ("moved"). */
+  "shell:closed": (payload: { runId: string; reason: "exited" | "moved"; code?: number }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -196,7 +222,20 @@ export interface ClientToServerEvents {
   "grpc:describe": (payload: GrpcDescribePayload, ack: Ack<{ description: GrpcDescription }>) => void;
   /** Calls a unary gRPC method with a JSON request; a non-OK gRPC status is an answer, not an error. */
   "grpc:call": (payload: GrpcCallPayload, ack: Ack<{ result: GrpcCallResult }>) => void;
+  /** Opens the run's shell in this tab (a terminal in a toolbox container on the run's network). */
+  "shell:open": (payload: ShellOpenPayload, ack: Ack<{ ok: true }>) => void;
+  /** Keystrokes into the shell (no answer). */
+  "shell:input": (payload: ShellInputPayload) => void;
+  /** The tab's terminal changed size (no answer). */
+  "shell:resize": (payload: ShellOpenPayload) => void;
+  /** Flow control: shell output written by the tab's terminal (no answer). */
+  "shell:ack": (payload: ShellAckPayload) => void;
 }
+
+/** Events sent without an ack: flow control and a shell's keystrokes. */
+export type NoAnswerEvent = "run:ack" | "shell:input" | "shell:resize" | "shell:ack";
+/** Events that answer through an ack. */
+export type CallEvent = Exclude<keyof ClientToServerEvents, NoAnswerEvent>;
 
 export interface SocketAuth {
   clientId: string;

@@ -304,6 +304,26 @@ const TRACES = {
   clickHint: { zh: "点击一行查看属性和事件", en: "Click a row for its attributes and events" },
 } as const satisfies Texts;
 
+/** The run's shell: a terminal on the run's network. */
+const SHELL = {
+  tab: { zh: "命令行", en: "Shell" },
+  label: { zh: "运行环境里的命令行", en: "A shell in the run" },
+  noRun: {
+    zh: "按“运行”后，这里会打开一个连在本次运行网络上的命令行：服务可以按名字访问，例如 wget -qO- http://<服务>:<端口>/。",
+    en: "Press Run, then a shell opens here on the run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/.",
+  },
+  opening: { zh: "正在打开命令行……", en: "Opening the shell…" },
+  exited: {
+    zh: "命令行已退出（代码 {code}）。按 Enter 打开一个新的。",
+    en: "The shell exited (code {code}). Press Enter for a new one.",
+  },
+  moved: {
+    zh: "命令行已在另一个标签页中打开。按 Enter 把它移回这里。",
+    en: "The shell was opened in another tab. Press Enter to bring it back here.",
+  },
+  failed: { zh: "命令行打不开：{message}", en: "The shell could not open: {message}" },
+} as const satisfies Texts;
+
 type Texts = Record<string, Record<UiLang, string>>;
 
 /** A feature's table under its prefix: `grpc.call`, `traces.empty`. */
@@ -313,7 +333,12 @@ function prefixed<P extends string, T extends Texts>(prefix: P, texts: T): Prefi
   return Object.fromEntries(Object.entries(texts).map(([k, v]) => [`${prefix}.${k}`, v])) as Prefixed<P, T>;
 }
 
-export const UI = { ...BASE, ...prefixed("grpc", GRPC), ...prefixed("traces", TRACES) };
+export const UI = {
+  ...BASE,
+  ...prefixed("grpc", GRPC),
+  ...prefixed("traces", TRACES),
+  ...prefixed("shell", SHELL),
+};
 
 export type UiKey = keyof typeof UI;
 

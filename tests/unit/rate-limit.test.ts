@@ -83,6 +83,7 @@ describe("EventLimiter", () => {
     const limiter = new EventLimiter(c.now, {
       run: { burst: 1, perSecond: 1 },
       call: { burst: 1, perSecond: 1 },
+      keys: { burst: 1, perSecond: 1 },
       ack: { burst: 1, perSecond: 1 },
     });
     expect(limiter.admit("a", "s", "run:stop").ok).toBe(true);

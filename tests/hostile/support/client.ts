@@ -7,12 +7,13 @@ import {
   type ClientToServerEvents,
   type ProtocolError,
   type RunEventsBatch,
+  type NoAnswerEvent,
   type ServerToClientEvents,
 } from "../../../lib/shared/socket-protocol";
 import type { RunEvent, ServiceStage } from "../../../sandbox/types";
 
 export type PageSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type CallEvent = Exclude<keyof ClientToServerEvents, "run:ack">;
+type CallEvent = Exclude<keyof ClientToServerEvents, NoAnswerEvent>;
 type AnswerOf<E extends CallEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 export type Answer<E extends CallEvent> = Exclude<AnswerOf<E>, { error: ProtocolError }>;
 
