@@ -497,10 +497,12 @@ export class Run implements RunHandle, ServiceHost {
 
   async openShell(size: { cols: number; rows: number }): Promise<ShellHandle> {
     if (this.life.ended) throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
+    // A shell opened as Run is pressed waits for the run's network (a queued run's, up to the caller's patience).
+    await this.waitFor(() => (this.network !== undefined ? true : this.ended ? new Error("the run ended") : false));
     const network = this.network;
     const image = this.imageTag;
-    if (!network || !image) {
-      throw new SandboxError("SERVICE_NOT_RUNNING", "The run's network is not up yet.", "Open the shell in a moment.");
+    if (this.life.ended || !network || !image) {
+      throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
     }
     const opening = (this.shell ??= RunShell.open({
       backend: this.backend,

@@ -1,6 +1,8 @@
 // Renders parsed lesson Markdown as React elements: no raw HTML ever reaches the page.
 import { Fragment, type ReactNode } from "react";
 import { parseMarkdown, type Block, type Inline } from "@/lib/shared/markdown";
+import type { UiLang } from "@/lib/shared/ui-text";
+import { ShellCommand } from "./ShellCommand";
 
 function renderInline(nodes: Inline[]): ReactNode {
   return nodes.map((n, i) => {
@@ -29,7 +31,7 @@ function renderInline(nodes: Inline[]): ReactNode {
   });
 }
 
-function renderBlocks(blocks: Block[], tight = false): ReactNode {
+function renderBlocks(blocks: Block[], lang: UiLang, tight = false): ReactNode {
   return blocks.map((b, i) => {
     switch (b.type) {
       case "heading": {
@@ -47,13 +49,15 @@ function renderBlocks(blocks: Block[], tight = false): ReactNode {
           <p key={i}>{renderInline(b.children)}</p>
         );
       case "code":
+        // A command for the run's shell ("```shell"): it gets a ▶ that runs it there.
+        if (b.lang === "shell") return <ShellCommand key={i} text={b.text} lang={lang} />;
         return (
           <pre key={i} className="md-code" data-lang={b.lang || undefined}>
             <code>{b.text}</code>
           </pre>
         );
       case "list": {
-        const items = b.items.map((item, j) => <li key={j}>{renderBlocks(item, b.tight)}</li>);
+        const items = b.items.map((item, j) => <li key={j}>{renderBlocks(item, lang, b.tight)}</li>);
         return b.ordered ? (
           <ol key={i} start={b.start === 1 ? undefined : b.start}>
             {items}
@@ -63,7 +67,7 @@ function renderBlocks(blocks: Block[], tight = false): ReactNode {
         );
       }
       case "blockquote":
-        return <blockquote key={i}>{renderBlocks(b.children)}</blockquote>;
+        return <blockquote key={i}>{renderBlocks(b.children, lang)}</blockquote>;
       case "table":
         return (
           <div key={i} className="md-table">
@@ -97,6 +101,6 @@ function renderBlocks(blocks: Block[], tight = false): ReactNode {
   });
 }
 
-export function Markdown({ source }: { source: string }) {
-  return <div className="markdown">{renderBlocks(parseMarkdown(source))}</div>;
+export function Markdown({ source, lang }: { source: string; lang: UiLang }) {
+  return <div className="markdown">{renderBlocks(parseMarkdown(source), lang)}</div>;
 }

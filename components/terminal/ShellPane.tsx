@@ -1,11 +1,12 @@
 "use client";
 // The run's shell in an xterm.js terminal: opened on the server when the tab is first shown for a run, typed into,
 // resized with its pane, and opened anew (Enter) after it exits or moves to another tab. Browser only.
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import { openShell, type ShellConnection } from "@/lib/client/shell";
+import { onShellCommand } from "@/lib/client/shell-commands";
 import { CallError } from "@/lib/client/socket";
 import { t, tf, type UiLang } from "@/lib/shared/ui-text";
 import { TERMINAL_THEMES, bufferText } from "./themes";
@@ -33,6 +34,9 @@ export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps
   const state = useRef<"closed" | "opening" | "open">("closed");
   const langRef = useRef(lang);
   langRef.current = lang;
+  /** Commands from the lesson text waiting for the shell to open. */
+  const pending = useRef<string[]>([]);
+  const [askedWithoutRun, setAskedWithoutRun] = useState(false);
 
   // The terminal lives as long as the pane.
   useEffect(() => {
@@ -117,6 +121,7 @@ export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps
         connection.current = c;
         state.current = "open";
         terminal.focus();
+        for (const command of pending.current.splice(0)) c.send(command);
       } catch (err) {
         state.current = "closed";
         const message = err instanceof CallError ? err.error.message : String(err);
@@ -139,6 +144,20 @@ export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps
     };
   }, [runId]);
 
+  // A command block's ▶ in the lesson text: typed in once the shell is open (the workspace shows this tab).
+  useEffect(
+    () =>
+      onShellCommand((text) => {
+        if (runId === null) return setAskedWithoutRun(true);
+        const command = `${text.trimEnd().replace(/\n/g, "\r")}\r`;
+        if (state.current === "open" && connection.current) return connection.current.send(command);
+        pending.current.push(command);
+        if (state.current === "closed") openRef.current();
+      }),
+    [runId],
+  );
+  useEffect(() => setAskedWithoutRun(false), [runId]);
+
   // Opened the first time its tab shows for a run; hiding the tab keeps it open.
   useEffect(() => {
     if (active && runId !== null && openedFor.current !== runId && state.current === "closed") openRef.current();
@@ -147,7 +166,11 @@ export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps
 
   return (
     <div className="terminal-pane shell-pane">
-      {runId === null && <p className="terminal-empty muted">{t(lang, "shell.noRun")}</p>}
+      {runId === null && (
+        <p className="terminal-empty muted" role={askedWithoutRun ? "status" : undefined}>
+          {t(lang, askedWithoutRun ? "shell.needsRun" : "shell.noRun")}
+        </p>
+      )}
       <div
         className="terminal-host"
         ref={host}

@@ -322,6 +322,15 @@ const SHELL = {
     en: "The shell was opened in another tab. Press Enter to bring it back here.",
   },
   failed: { zh: "命令行打不开：{message}", en: "The shell could not open: {message}" },
+  run: { zh: "在命令行中运行", en: "Run in the shell" },
+  runHint: {
+    zh: "切到“命令行”标签，输入这条命令并执行（需要先按“运行”）",
+    en: "Switches to the Shell tab, types this command and runs it (press Run first)",
+  },
+  needsRun: {
+    zh: "命令行属于一次运行：先按“运行”，再执行这条命令。",
+    en: "The shell belongs to a run: press Run first, then run this command.",
+  },
 } as const satisfies Texts;
 
 type Texts = Record<string, Record<UiLang, string>>;

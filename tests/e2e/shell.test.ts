@@ -56,4 +56,20 @@ describe("the run's shell", () => {
     await typeInShell(page, "hostname\n");
     await waitForTerminal(page, SHELL, /\nshell\s*\n/, 20_000);
   });
+
+  it("a command block's ▶ in the lesson text runs it in the shell (16.9: the breaker opens)", async () => {
+    const page = p.page!;
+    await page.goto(`${BASE}/lessons/best-practices`);
+    await chooseEnglish(page);
+    const run = page.locator(".lesson-lang.en").getByRole("button", { name: "Run in the shell" });
+    await run.click();
+    // Without a run, the shell says what to do first.
+    await expect.poll(() => page.getByText("press Run first, then run this command").isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await waitForTerminal(page, "shop-service", /● running/);
+    await run.click();
+    const text = await waitForTerminal(page, SHELL, /"state":"open"/, 60_000);
+    expect(text).toMatch(/502 Bad Gateway[\s\S]*503 Service Unavailable/);
+    await shot(page, "15-shell-command.png");
+  });
 });

@@ -48,10 +48,10 @@ export default async function LessonPage({ params }: Params) {
     <article className="lesson-text" aria-label={manifest.title.en}>
       {slug === SUMMARY_SLUG && <ProgressChecklist lessons={lessons.filter((l) => l.slug !== slug)} />}
       <div className="lesson-lang zh" lang="zh-CN">
-        <Markdown source={lesson.text.zh} />
+        <Markdown source={lesson.text.zh} lang="zh" />
       </div>
       <div className="lesson-lang en" lang="en">
-        <Markdown source={lesson.text.en} />
+        <Markdown source={lesson.text.en} lang="en" />
       </div>
       <nav className="lesson-pager" aria-labelledby="pager-label">
         <BiLabel id="pager-label" {...UI.lessonPages} />

@@ -4,6 +4,8 @@ import { useEffect, useState } from "react";
 import { ALL_PANE } from "@/lib/client/terminal-bus";
 import type { RunView } from "@/lib/client/run-state";
 import type { Diagnostic } from "@/sandbox/types";
+import { onShellCommand } from "@/lib/client/shell-commands";
+import { SHELL_PANE } from "@/components/terminal/shell-pane-id";
 
 /** The open file; new compiler errors show the first broken file if the open one has none. */
 export function useActiveFile(paths: string[], markers: Map<string, Diagnostic[]>): [string, (path: string) => void] {
@@ -24,5 +26,7 @@ export function useTerminalTab(view: RunView): [string, (pane: string) => void] 
   useEffect(() => {
     if (failed) setTab(failed);
   }, [failed]);
+  // A command block's ▶ in the lesson text runs in the shell: its tab comes forward.
+  useEffect(() => onShellCommand(() => setTab(SHELL_PANE)), []);
   return [tab, setTab];
 }
