@@ -138,12 +138,13 @@ class FakeRun implements RunHandle {
   readonly history: RunEvent[] = [];
   readonly calls: string[] = [];
   private readonly listeners = new Set<(e: RunEvent) => void>();
+  /** Settles the request in flight when the stop comes: answered after the drain, or cut off. */
+  private onStop?: () => void;
 
   constructor(
     private readonly behaviour: {
-      /** How long the request takes; with `cut`, it fails when the stop comes instead. */
-      answerMs: number;
-      cut?: boolean;
+      /** The request is answered at once, before any stop; or cut off by the stop; else answered after it. */
+      answer: "before-stop" | "cut" | "after-stop";
       exitCode?: number;
       span?: boolean;
     },
@@ -151,8 +152,6 @@ class FakeRun implements RunHandle {
     // An exit of an earlier stop, replayed to every new listener: it is not this check's.
     this.emit({ type: "log", service: "api", stream: "system", text: "api exited with code 137\n" });
   }
-
-  private cutRequest?: (err: Error) => void;
 
   emit(e: RunEvent): void {
     this.history.push(e);
@@ -171,12 +170,11 @@ class FakeRun implements RunHandle {
   }
   request(): Promise<HttpResponseSummary> {
     this.calls.push("request");
+    const answer = res(200, '{"slept_ms":1500}', "4bf92f3577b34da6a3ce929d0e0e4736");
+    if (this.behaviour.answer === "before-stop") return Promise.resolve(answer);
     return new Promise((resolve, reject) => {
-      this.cutRequest = this.behaviour.cut ? reject : undefined;
-      setTimeout(
-        () => resolve(res(200, '{"slept_ms":1500}', "4bf92f3577b34da6a3ce929d0e0e4736")),
-        this.behaviour.answerMs,
-      );
+      this.onStop = () =>
+        this.behaviour.answer === "cut" ? reject(new Error("api did not answer (UND_ERR_SOCKET).")) : resolve(answer);
     });
   }
   updateFiles(): Promise<never> {
@@ -189,7 +187,7 @@ class FakeRun implements RunHandle {
     this.calls.push(`restart ${name}`);
     this.stage = "stopped";
     this.emit({ type: "stage", service: "api", stage: "stopped", at: Date.now() });
-    this.cutRequest?.(new Error("api did not answer (UND_ERR_SOCKET)."));
+    this.onStop?.();
     if (this.behaviour.span) {
       this.emit({
         type: "span",
@@ -224,7 +222,7 @@ class FakeRun implements RunHandle {
 
 describe("running a survives-stop check", () => {
   it("stops the service while the request is in flight, and waits until it runs again", async () => {
-    const run = new FakeRun({ answerMs: 150 });
+    const run = new FakeRun({ answer: "after-stop" });
     const check = parsedStopCheck({ stopAfterMs: 50 });
     const outcome = await runSurvivesStop(run, check);
     expect(run.calls).toEqual(["request", "restart api"]);
@@ -237,7 +235,7 @@ describe("running a survives-stop check", () => {
   });
 
   it("reports the request the stop cut off", async () => {
-    const run = new FakeRun({ answerMs: 1000, cut: true });
+    const run = new FakeRun({ answer: "cut" });
     const [result] = await runChecks(run, [parsedStopCheck({ stopAfterMs: 50 })]);
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([
@@ -246,7 +244,7 @@ describe("running a survives-stop check", () => {
   });
 
   it("notices a request that was over before the stop", async () => {
-    const run = new FakeRun({ answerMs: 5 });
+    const run = new FakeRun({ answer: "before-stop" });
     const outcome = await runSurvivesStop(run, parsedStopCheck({ stopAfterMs: 60 }));
     expect(outcome.endedBeforeStopMs).toBeGreaterThanOrEqual(0);
     expect(outcome.endedBeforeStopMs).toBeLessThan(60);
@@ -254,14 +252,14 @@ describe("running a survives-stop check", () => {
 
   it("looks for the span of the answered request when the check is traced", async () => {
     const seen = await runSurvivesStop(
-      new FakeRun({ answerMs: 100, span: true }),
+      new FakeRun({ answer: "after-stop", span: true }),
       parsedStopCheck({ stopAfterMs: 50, traced: true }),
     );
     expect(seen.spanSeen).toBe(true);
   });
 
   it("reports a process killed after the grace period", async () => {
-    const run = new FakeRun({ answerMs: 100, exitCode: 137 });
+    const run = new FakeRun({ answer: "after-stop", exitCode: 137 });
     const [result] = await runChecks(run, [parsedStopCheck({ stopAfterMs: 50 })]);
     expect(result.problems).toEqual([
       "api was killed at the end of the grace period: it did not exit by itself after SIGTERM",
