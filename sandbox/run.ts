@@ -150,7 +150,8 @@ export class Run implements RunHandle, ServiceHost {
   settled(): void {
     const all = [...this.services_.values()];
     if (this.life.ended || !all.every((s) => isFinal(s.stage) && !s.restarting)) return;
-    void this.stop(all.some((s) => s.stage === "failed") ? "failed" : "stopped");
+    // Nothing left to run: a service stopped from the page still gets to finish its graceful shutdown.
+    void this.end(all.some((s) => s.stage === "failed") ? "failed" : "stopped", true);
   }
 
   whenAllRunning(): Promise<void> {
@@ -542,10 +543,14 @@ export class Run implements RunHandle, ServiceHost {
 
   /** Gives back everything the run made (processes, images, network, rules). Safe to call any number of times. */
   stop(reason: RunEndReason = "stopped"): Promise<void> {
+    return this.end(reason, false);
+  }
+
+  private end(reason: RunEndReason, patient: boolean): Promise<void> {
     return this.life
       .end(async () => {
         const all = [...this.services_.values()];
-        for (const s of all) s.cutShort();
+        for (const s of all) s.cutShort(patient);
         // The rendition stops its own build and pods at once; start() then settles without waiting for them.
         const renditionStopped = this.rendition?.stop();
         // Only a service that got to serve gets a graceful stop; one still waiting for files or building is
@@ -555,6 +560,7 @@ export class Run implements RunHandle, ServiceHost {
         for (const s of all) s.setStage("stopped");
         await this.starting?.catch(() => {});
         await Promise.all(all.map((s) => s.restarting?.catch(() => {})));
+        await Promise.all(all.map((s) => s.retirement?.catch(() => {})));
         await this.preparing?.catch(() => {});
         await renditionStopped;
         await Promise.all(all.map((s) => s.endWithRun(graceful.has(s), STOP_GRACE_SECONDS)));

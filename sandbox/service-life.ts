@@ -66,6 +66,8 @@ class Life {
   readonly liveText = new Map<string, string>();
   /** The learner stopped this service from the page; its exit code is still reported. */
   stoppedFromPage = false;
+  /** The runner handed over to the program (or a built image started): from here on its output is the program's. */
+  programStarted = false;
 
   constructor(limits: Limits) {
     this.budget = new OutputBudget(limits.outputBytesPerStream);
@@ -145,6 +147,7 @@ export class ServiceLife {
 
   setStage(stage: ServiceStage, detail?: string): void {
     if (!this.life.machine.move(stage)) return;
+    if (stage === "starting" || stage === "running") this.life.programStarted = true;
     this.life.detail = detail;
     this.host.emit({ type: "stage", service: this.name, stage, detail, at: Date.now() });
     if (isFinal(stage)) this.host.settled();
@@ -318,9 +321,10 @@ export class ServiceLife {
     const space = body.indexOf(" ");
     const word = space === -1 ? body : body.slice(0, space);
     if (word === SPAN_MARKER) return stream === "stdout" && this.spec.command?.[0] === COLLECTOR_COMMAND;
-    const stage = this.stage;
-    if (stage !== "queued" && stage !== "building") return false;
-    return word === "building" || word === "starting" || word === "build-failed" || word === "failed";
+    const stageWord = word === "building" || word === "starting" || word === "build-failed" || word === "failed";
+    // Until this life's program starts, the output is the runner's: its stage words are read (and act only if the
+    // move is allowed), never shown — even once the service was stopped while it still built.
+    return stageWord && !this.life.programStarted;
   }
 
   /** Keeps what the build prints on stderr, for the compiler's markers in the editor. */
@@ -454,7 +458,15 @@ export class ServiceLife {
   }
 
   /** Ends the service's process (gracefully once it serves) and removes it; its stage becomes stopped. */
-  async retire(why: string): Promise<void> {
+  /** A stop from the page under way (its grace period), for a run that ends meanwhile to wait for. */
+  retirement?: Promise<void>;
+
+  retire(why: string): Promise<void> {
+    this.retirement = this.retireNow(why);
+    return this.retirement;
+  }
+
+  private async retireNow(why: string): Promise<void> {
     const graceful = this.stage === "starting" || this.stage === "running";
     this.life.stoppedFromPage = true;
     this.buildAbort?.abort();
@@ -476,10 +488,13 @@ export class ServiceLife {
     if (this.process === process) this.process = undefined;
   }
 
-  /** The run is ending: a process in its grace period after a stop from the page is killed at once. */
-  cutShort(): void {
+  /**
+   * The run is ending: builds stop; a process in its grace period after a stop from the page is killed at once when
+   * the learner ended the run, and finishes its grace period when the run ends because nothing else is left.
+   */
+  cutShort(patient: boolean): void {
     this.buildAbort?.abort();
-    void this.retiring?.kill();
+    if (!patient) void this.retiring?.kill();
   }
 
   /** Ends the process for the run's end: a graceful stop if it got to serve (its removal comes after). */

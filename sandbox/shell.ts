@@ -1,6 +1,6 @@
 // A run's shell: an interactive terminal in a toolbox container on the run's own network, so the learner can do
-// what they would do beside real services — `wget -qO- http://monolith:8080/users`, `nslookup user-service`,
-// `consul members` — with the same hardening and firewall as the services, and gone when the run ends.
+// what they would do beside real services — `curl -s monolith:8080/users`, `nslookup user-service`,
+// `grpcurl -plaintext user-service:50051 list`, `consul members` — with the same hardening and firewall as the services, and gone when the run ends.
 import { StringDecoder } from "node:string_decoder";
 import type { Backend, RunNetwork, SandboxProcess, Started } from "./backend";
 import { SERVICE_LABEL } from "./labels";
@@ -47,7 +47,7 @@ export interface ShellOptions {
 
 const BANNER =
   "\x1b[2mA shell on this run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/ " +
-  "(busybox's tools, consul). It closes with the run.\x1b[0m\r\n";
+  "(busybox, curl, grpcurl, consul). It closes with the run.\x1b[0m\r\n";
 
 export class RunShell implements ShellHandle {
   private reader?: ShellReader;

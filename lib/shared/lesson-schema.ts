@@ -71,15 +71,40 @@ export const requestSchema = z.object({
   body: z.string().optional(),
 });
 
-export const checkSchema = requestSchema.extend({
-  expect: z.object({
-    status: z.number().int(),
-    /** Every string must appear in the response body. */
-    bodyContains: z.array(z.string()).default([]),
-    /** Top-level JSON fields that must equal these values. */
-    json: z.record(z.string(), z.unknown()).optional(),
-  }),
+/** What the answer to a check's request must be. */
+export const checkExpectSchema = z.object({
+  status: z.number().int(),
+  /** Every string must appear in the response body. */
+  bodyContains: z.array(z.string()).default([]),
+  /** Top-level JSON fields that must equal these values. */
+  json: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** The usual check: one request, and what its answer must be. `kind` may be left out. */
+export const requestCheckSchema = requestSchema.extend({
+  kind: z.literal("request").default("request"),
+  expect: checkExpectSchema,
+});
+
+/**
+ * A slow request in flight survives Stop: the request is sent, `stopAfterMs` later its service gets SIGTERM (as a
+ * restart from the page does it, so the service serves again for the checks that follow), and the answer must
+ * still match `expect`. The old process must also have ended by itself with code 0, not been killed at the end
+ * of the grace period.
+ */
+export const survivesStopCheckSchema = requestSchema.extend({
+  kind: z.literal("survives-stop"),
+  /** How long the request is in flight before the stop: it must not have been answered by then. */
+  stopAfterMs: z.number().int().min(50).max(5000).default(250),
+  /**
+   * The service traces its requests: the span of the request in flight must reach the run's collector, which
+   * proves the last spans were flushed after the server finished the request, not before.
+   */
+  traced: z.boolean().default(false),
+  expect: checkExpectSchema,
+});
+
+export const checkSchema = z.discriminatedUnion("kind", [requestCheckSchema, survivesStopCheckSchema]);
 
 /** Image name as a Kubernetes manifest writes it, e.g. "playground/web:1.0". */
 const imageName = z
@@ -126,6 +151,13 @@ export const manifestSchema = z
     for (const r of [...m.requests, ...m.checks])
       if (!names.has(r.service))
         ctx.addIssue({ code: "custom", message: `request "${r.name.en}" targets unknown service ${r.service}` });
+    // Only a service of the lesson's own can be stopped and started again; a Kubernetes Service's pods cannot.
+    for (const c of m.checks)
+      if (c.kind === "survives-stop" && names.has(c.service) && !m.services.some((s) => s.name === c.service))
+        ctx.addIssue({
+          code: "custom",
+          message: `check "${c.name.en}" cannot stop ${c.service}: not a service of the lesson`,
+        });
   });
 
 /** Every service a run of the lesson shows and answers on: its own services, then its Kubernetes Services. */
@@ -156,3 +188,5 @@ export type KubernetesSpec = z.infer<typeof kubernetesSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type RequestSpec = z.infer<typeof requestSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;
+export type CheckExpect = z.infer<typeof checkExpectSchema>;
+export type SurvivesStopCheckSpec = z.infer<typeof survivesStopCheckSchema>;

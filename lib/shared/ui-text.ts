@@ -309,8 +309,8 @@ const SHELL = {
   tab: { zh: "命令行", en: "Shell" },
   label: { zh: "运行环境里的命令行", en: "A shell in the run" },
   noRun: {
-    zh: "按“运行”后，这里会打开一个连在本次运行网络上的命令行：服务可以按名字访问，例如 wget -qO- http://<服务>:<端口>/。",
-    en: "Press Run, then a shell opens here on the run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/.",
+    zh: "按“运行”后，这里会打开一个连在本次运行网络上的命令行：服务可以按名字访问，例如 curl -s <服务>:<端口>/。",
+    en: "Press Run, then a shell opens here on the run's network: the services answer by name, e.g. curl -s <service>:<port>/.",
   },
   opening: { zh: "正在打开命令行……", en: "Opening the shell…" },
   exited: {

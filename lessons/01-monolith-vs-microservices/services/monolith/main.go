@@ -9,11 +9,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"log"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -59,6 +59,7 @@ func main() {
 	mux.HandleFunc("GET /orders", handleOrders)
 	mux.HandleFunc("GET /payments", handlePayments)
 	mux.HandleFunc("GET /health", handleHealth)
+	mux.HandleFunc("GET /slow", handleSlow)
 
 	srv := &http.Server{
 		Addr:              ":" + port,
@@ -69,18 +70,27 @@ func main() {
 	// Stop cleanly when the playground (or Ctrl+C) asks: finish the requests in flight, then exit.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			log.Printf("shutdown: %v", err)
-		}
-	}()
 
+	// ListenAndServe runs in a goroutine, so that main is free to wait for the stop signal.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
 	log.Printf("monolith listening on :%s (users, orders and payments in one process)", port)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+
+	select {
+	case err := <-errc:
+		log.Fatal(err) // e.g. the port is taken: nothing was served, so there is nothing to shut down
+	case <-ctx.Done():
+		stop() // a second Ctrl+C stops at once
+	}
+
+	// Shutdown closes the listener, then waits (at most 5 s) for the requests in flight. main must wait for it:
+	// ListenAndServe already returned when Shutdown began, and when main returns the process ends, cutting off
+	// whatever is still running.
+	log.Print("stop signal: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("shutdown: %v; the requests still running are cut off", err)
 	}
 	log.Print("monolith stopped")
 }
@@ -119,6 +129,23 @@ func handlePayments(w http.ResponseWriter, r *http.Request) {
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "monolith"})
+}
+
+// handleSlow answers GET /slow?ms=1500 after ms milliseconds (at most 10000). Send one and press Stop on this
+// service while it waits: a graceful shutdown lets it finish before the process exits.
+func handleSlow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "1500"))
+	if err != nil || ms < 0 || ms > 10000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a whole number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]any{"service": "monolith", "slept_ms": ms})
+	case <-r.Context().Done():
+		// The caller hung up first. (Shutdown does not cancel this context: it waits for the handler instead.)
+		log.Printf("GET /slow: the caller went away after waiting: %v", r.Context().Err())
+	}
 }
 
 func userName(id int) string {

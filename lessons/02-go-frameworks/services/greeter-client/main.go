@@ -8,12 +8,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -76,20 +76,29 @@ func main() {
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "greeter-client"})
 	})
+	mux.HandleFunc("GET /slow", handleSlow)
 
 	srv := &http.Server{Addr: ":" + port, Handler: logRequests(mux), ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			log.Printf("shutdown: %v", err)
-		}
-	}()
 
+	// ListenAndServe runs in a goroutine, so that main is free to wait for the stop signal.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
 	log.Printf("greeter-client listening on :%s, calling greeter at %s", port, greeterAddr)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+
+	select {
+	case err := <-errc:
+		log.Fatal(err) // e.g. the port is taken: nothing was served, so there is nothing to shut down
+	case <-ctx.Done():
+		stop() // a second Ctrl+C stops at once
+	}
+
+	// Shutdown closes the listener and waits (at most 5 s) for the requests in flight; main returns only after it.
+	// (ListenAndServe returns as soon as Shutdown begins: returning then would end the process mid-request.)
+	log.Print("stop signal: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("shutdown: %v; the requests still running are cut off", err)
 	}
 	log.Print("greeter-client stopped")
 }
@@ -111,6 +120,23 @@ func callRepeatedly(ctx context.Context, hello func(context.Context, string) (st
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// handleSlow answers GET /slow?ms=1500 after ms milliseconds (at most 10000). Send one and press Stop on this
+// service while it waits: a graceful shutdown lets it finish before the process exits.
+func handleSlow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "1500"))
+	if err != nil || ms < 0 || ms > 10000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a whole number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]any{"service": "greeter-client", "slept_ms": ms})
+	case <-r.Context().Done():
+		// The caller hung up first. (Shutdown does not cancel this context: it waits for the handler instead.)
+		log.Printf("GET /slow: the caller went away after waiting: %v", r.Context().Err())
 	}
 }
 

@@ -10,7 +10,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log"
 	"net/http"
 	"os"
@@ -35,18 +34,26 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			log.Printf("shutdown: %v", err)
-		}
-	}()
 
-	log.Printf("string-service listening on :%s (POST /uppercase, POST /count)", port)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+	// ListenAndServe runs in a goroutine, so that main is free to wait for the stop signal.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Printf("string-service listening on :%s (POST /uppercase, POST /count, GET /slow)", port)
+
+	select {
+	case err := <-errc:
+		log.Fatal(err) // e.g. the port is taken: nothing was served, so there is nothing to shut down
+	case <-ctx.Done():
+		stop() // a second Ctrl+C stops at once
+	}
+
+	// Shutdown closes the listener and waits (at most 5 s) for the requests in flight; main returns only after it.
+	// (ListenAndServe returns as soon as Shutdown begins: returning then would end the process mid-request.)
+	log.Print("stop signal: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("shutdown: %v; the requests still running are cut off", err)
 	}
 	log.Print("string-service stopped")
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/go-kit/kit/endpoint"
 	"github.com/go-kit/kit/transport"
@@ -35,7 +38,32 @@ func newHTTPHandler(uppercase, count endpoint.Endpoint) http.Handler {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		fmt.Fprintln(w, `{"status":"ok","service":"string-service"}`)
 	})
+	// Like /health, a plain handler rather than a go-kit endpoint: it is about the process, not about strings.
+	mux.HandleFunc("GET /slow", handleSlow)
 	return mux
+}
+
+// handleSlow answers GET /slow?ms=1500 after ms milliseconds (at most 10000). Send one and press Stop on this
+// service while it waits: a graceful shutdown lets it finish before the process exits.
+func handleSlow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "1500"))
+	if err != nil || ms < 0 || ms > 10000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a whole number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]any{"service": "string-service", "slept_ms": ms})
+	case <-r.Context().Done():
+		// The caller hung up first. (Shutdown does not cancel this context: it waits for the handler instead.)
+		log.Printf("GET /slow: the caller went away after waiting: %v", r.Context().Err())
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func decodeUppercaseRequest(_ context.Context, r *http.Request) (any, error) {

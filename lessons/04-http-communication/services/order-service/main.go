@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -102,6 +101,7 @@ func main() {
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "order-service"})
 	})
+	mux.HandleFunc("GET /slow", handleSlow)
 
 	serve(port, "order-service", mux)
 }
@@ -120,6 +120,23 @@ func validate(req createOrderRequest) string {
 	return ""
 }
 
+// handleSlow answers GET /slow?ms=1500 after ms milliseconds (at most 10000). Send one and press Stop on this
+// service while it waits: a graceful shutdown lets it finish before the process exits.
+func handleSlow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "1500"))
+	if err != nil || ms < 0 || ms > 10000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a whole number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]any{"service": "order-service", "slept_ms": ms})
+	case <-r.Context().Done():
+		// The caller hung up first. (Shutdown does not cancel this context: it waits for the handler instead.)
+		log.Printf("GET /slow: the caller went away after waiting: %v", r.Context().Err())
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -134,18 +151,26 @@ func serve(port, name string, h http.Handler) {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			log.Printf("shutdown: %v", err)
-		}
-	}()
 
+	// ListenAndServe runs in a goroutine, so that serve is free to wait for the stop signal.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
 	log.Printf("%s listening on :%s", name, port)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+
+	select {
+	case err := <-errc:
+		log.Fatal(err) // e.g. the port is taken: nothing was served, so there is nothing to shut down
+	case <-ctx.Done():
+		stop() // a second Ctrl+C stops at once
+	}
+
+	// Shutdown closes the listener and waits (at most 5 s) for the requests in flight; serve returns only after it.
+	// (ListenAndServe returns as soon as Shutdown begins: returning then would end the process mid-request.)
+	log.Print("stop signal: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("shutdown: %v; the requests still running are cut off", err)
 	}
 	log.Printf("%s stopped", name)
 }

@@ -53,6 +53,8 @@ func main() {
 	}()
 
 	log.Printf("user-service (gRPC) listening on %s", lis.Addr())
+	// Unlike http.Server's ListenAndServe, Serve returns only once GracefulStop has finished the running calls,
+	// so main may end as soon as Serve returns.
 	if err := srv.Serve(lis); err != nil {
 		log.Fatalf("serve: %v", err)
 	}

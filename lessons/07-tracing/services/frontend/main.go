@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -43,17 +42,21 @@ func main() {
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /slow", handleSlow)
 
 	handler := otelhttp.NewHandler(mux, "frontend",
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/health" }),
 	)
 	serve(port, handler)
 
+	// After the server has drained: send the spans still waiting in the batch, the drained requests' included.
 	flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := shutdownTracing(flushCtx); err != nil {
 		log.Printf("tracing shutdown: %v", err)
+		return
 	}
+	log.Print("spans flushed to the collector; bye")
 }
 
 // checkout: ?item=book&qty=2. The answer carries the trace ID, so the trace is easy to find in the panel.
@@ -98,6 +101,23 @@ func getJSON(ctx context.Context, client *http.Client, target string) (int, any,
 	return resp.StatusCode, body, nil
 }
 
+// handleSlow answers GET /slow?ms=1500 after ms milliseconds (at most 10000). Send one and press Stop on this
+// service while it waits: a graceful shutdown lets it finish before the process exits.
+func handleSlow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "1500"))
+	if err != nil || ms < 0 || ms > 10000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a whole number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]any{"service": "frontend", "slept_ms": ms})
+	case <-r.Context().Done():
+		// The caller hung up first. (Shutdown does not cancel this context: it waits for the handler instead.)
+		log.Printf("GET /slow: the caller went away after waiting: %v", r.Context().Err())
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -106,20 +126,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// serve runs the server until SIGTERM or Ctrl+C, then lets requests in flight finish.
+// serve runs the server until SIGTERM or Ctrl+C, then lets requests in flight finish. It returns only once they
+// have, so their spans have ended by the time main flushes the exporter.
 func serve(port string, h http.Handler) {
 	srv := &http.Server{Addr: ":" + port, Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
+
+	// ListenAndServe runs in a goroutine, so that serve is free to wait for the stop signal.
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
 	log.Printf("frontend listening on :%s", port)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+
+	select {
+	case err := <-errc:
+		log.Fatal(err) // e.g. the port is taken: nothing was served, so there is nothing to shut down
+	case <-ctx.Done():
+		stop() // a second Ctrl+C stops at once
 	}
-	log.Printf("frontend stopped")
+
+	// Shutdown closes the listener and waits (at most 3 s) for the requests in flight; serve returns only after it.
+	// (ListenAndServe returns as soon as Shutdown begins: returning then would end the process mid-request.)
+	log.Print("stop signal: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("shutdown: %v; the requests still running are cut off", err)
+		return
+	}
+	log.Print("frontend stopped serving: every request in flight was answered")
 }
