@@ -1,7 +1,10 @@
-// A lesson's checks: one request each, and what its answer must be; or a slow request that must survive its
-// service being stopped. Evaluation is pure so it is unit-tested; running a check is the part that talks to a run.
+// A lesson's checks: one request each, and what its answer (and the spans of its trace) must be; or a slow request
+// that must survive its service being stopped. Evaluation is pure so it is unit-tested; running a check is the part that talks to a run.
 import type { CheckExpect, CheckSpec, SurvivesStopCheckSpec } from "../lib/shared/lesson-schema";
-import type { HttpResponseSummary, RunEvent, RunHandle, ServiceState } from "./types";
+import { traceComplete, traceProblems } from "./trace-checks";
+import type { HttpResponseSummary, RunEvent, RunHandle, ServiceState, SpanData } from "./types";
+
+type RequestCheckSpec = Extract<CheckSpec, { kind: "request" }>;
 
 export interface CheckResult {
   name: string;
@@ -190,6 +193,42 @@ export async function runSurvivesStop(run: RunHandle, check: SurvivesStopCheckSp
   }
 }
 
+/**
+ * Sends a request check's request (after its delay); with `expect.trace`, also gathers the spans of the trace the
+ * request started until every span it expects has come, or its wait is over.
+ */
+async function runRequestCheck(run: RunHandle, check: RequestCheckSpec): Promise<CheckResult> {
+  if (check.delayMs > 0) await sleep(check.delayMs);
+  const spans: SpanData[] = [];
+  let watching = false;
+  const unsubscribe = check.expect.trace
+    ? run.subscribe((event) => {
+        if (watching && event.type === "span") spans.push(event.span);
+      })
+    : () => {};
+  watching = true;
+  try {
+    const res = await run.request({
+      service: check.service,
+      method: check.method,
+      path: check.path,
+      headers: check.headers,
+      body: check.body,
+    });
+    const result = evaluateCheck(check, res);
+    const trace = check.expect.trace;
+    if (trace) {
+      const mine = (): SpanData[] => spans.filter((s) => s.traceId === res.traceId);
+      await whenSo(run, () => traceComplete(trace, mine()), trace.waitMs);
+      result.problems.push(...traceProblems(trace, res.traceId, spans));
+      result.ok = result.problems.length === 0;
+    }
+    return result;
+  } finally {
+    unsubscribe();
+  }
+}
+
 export async function runChecks(run: RunHandle, checks: CheckSpec[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
@@ -198,14 +237,7 @@ export async function runChecks(run: RunHandle, checks: CheckSpec[]): Promise<Ch
         results.push(evaluateSurvivesStop(check, await runSurvivesStop(run, check)));
         continue;
       }
-      const res = await run.request({
-        service: check.service,
-        method: check.method,
-        path: check.path,
-        headers: check.headers,
-        body: check.body,
-      });
-      results.push(evaluateCheck(check, res));
+      results.push(await runRequestCheck(run, check));
     } catch (err) {
       results.push({ name: check.name.en, ok: false, problems: [(err as Error).message] });
     }

@@ -71,6 +71,32 @@ export const requestSchema = z.object({
   body: z.string().optional(),
 });
 
+/**
+ * Spans of the request's trace a check expects (all in the one trace the request started): which service made it,
+ * its name and kind, its status, an event it carries, attributes it has, how long it may take, and how many such
+ * spans there are (exactly `count`; without it, at least one).
+ */
+export const spanMatcherSchema = z
+  .object({
+    service: serviceName.optional(),
+    name: z.string().min(1).max(300).optional(),
+    kind: z.enum(["internal", "server", "client", "producer", "consumer"]).optional(),
+    status: z.enum(["unset", "ok", "error"]).optional(),
+    event: z.string().min(1).max(300).optional(),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    maxDurationMs: z.number().positive().max(600_000).optional(),
+    count: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict();
+
+export const traceExpectSchema = z
+  .object({
+    spans: z.array(spanMatcherSchema).min(1).max(20),
+    /** How long the spans may take to reach the collector (a batch exporter sends every few hundred ms). */
+    waitMs: z.number().int().min(100).max(15_000).default(5_000),
+  })
+  .strict();
+
 /** What the answer to a check's request must be. */
 export const checkExpectSchema = z.object({
   status: z.number().int(),
@@ -78,11 +104,15 @@ export const checkExpectSchema = z.object({
   bodyContains: z.array(z.string()).default([]),
   /** Top-level JSON fields that must equal these values. */
   json: z.record(z.string(), z.unknown()).optional(),
+  /** The spans the request must have produced across the services (the request starts its own trace). */
+  trace: traceExpectSchema.optional(),
 });
 
 /** The usual check: one request, and what its answer must be. `kind` may be left out. */
 export const requestCheckSchema = requestSchema.extend({
   kind: z.literal("request").default("request"),
+  /** Wait this long before sending (e.g. for an open circuit breaker to turn half-open). */
+  delayMs: z.number().int().min(0).max(20_000).default(0),
   expect: checkExpectSchema,
 });
 
@@ -188,5 +218,7 @@ export type KubernetesSpec = z.infer<typeof kubernetesSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type RequestSpec = z.infer<typeof requestSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;
+export type SpanMatcher = z.infer<typeof spanMatcherSchema>;
+export type TraceExpect = z.infer<typeof traceExpectSchema>;
 export type CheckExpect = z.infer<typeof checkExpectSchema>;
 export type SurvivesStopCheckSpec = z.infer<typeof survivesStopCheckSchema>;
