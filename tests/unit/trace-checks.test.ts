@@ -29,7 +29,9 @@ describe("trace checks", () => {
   const retries = [
     span({}),
     ...[1, 2, 3, 4].map(() => span({ kind: "client", name: "HTTP GET", status: { code: "error" } })),
-    ...[1, 2, 3, 4].map(() => span({ service: "inventory-service", name: "GET /items/{id}", status: { code: "error" } })),
+    ...[1, 2, 3, 4].map(() =>
+      span({ service: "inventory-service", name: "GET /items/{id}", status: { code: "error" } }),
+    ),
     span({ traceId: "f".repeat(32), service: "other" }),
   ];
 
