@@ -195,7 +195,9 @@ async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line
           CGO_ENABLED: "0",
           GOFLAGS: "-modcacherw",
           GOTOOLCHAIN: "local",
-          GOMODCACHE: path.join(CACHE_ROOT, "gomodcache"),
+          // Not the lessons' module cache, which goes into the image: a tool's modules (grpcurl's are many) are
+          // only needed to build it, here.
+          GOMODCACHE: path.join(toolCache, "gomodcache"),
         },
       });
     }
