@@ -20,6 +20,8 @@ export interface CodeEditorProps {
   diagnostics: Map<string, Diagnostic[]>;
   onChange: (path: string, text: string) => void;
   label: string;
+  /** A place to show (a link from the output): the cursor goes there once its file is the active one. */
+  reveal?: { path: string; line: number; column: number; seq: number };
 }
 
 export function modelUri(slug: string, path: string): string {
@@ -42,6 +44,7 @@ export default function CodeEditor({
   diagnostics,
   onChange,
   label,
+  reveal,
 }: CodeEditorProps) {
   const onChangeRef = useRef(onChange);
   const filesRef = useRef(files);
@@ -105,6 +108,16 @@ export default function CodeEditor({
     const first = diagnostics.get(active)?.[0];
     if (first) editorRef.current?.revealLineInCenterIfOutsideViewport(first.line);
   }, [active, diagnostics]);
+
+  // A link from the output: its line in the middle, the cursor on it, the editor focused.
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!reveal || !editor || reveal.path !== active) return;
+    const position = { lineNumber: reveal.line, column: reveal.column };
+    editor.setPosition(position);
+    editor.revealPositionInCenter(position);
+    editor.focus();
+  }, [reveal, active]);
 
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;

@@ -2,7 +2,7 @@
 // The lesson's workspace, as layout only: files in the editor, Run/Stop/Reset, a terminal per service, the request
 // panel and the traces. What happens lives in hooks (./hooks): the run, the edits, live save, requests, shortcuts.
 import dynamic from "next/dynamic";
-import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { useServerState } from "@/lib/client/socket";
 import { usePref } from "@/lib/client/prefs";
 import { tabLabels, tabOrder } from "@/lib/client/files";
@@ -27,6 +27,7 @@ import { useRequests } from "./hooks/useRequests";
 import { useLiveSave } from "./hooks/useLiveSave";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { useActiveFile, useTerminalTab } from "./hooks/useFocus";
+import { findCodeLinks, onOpenCode } from "@/lib/client/code-links";
 
 const ShellPane = dynamic(() => import("@/components/terminal/ShellPane"), { ssr: false });
 const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
@@ -51,6 +52,8 @@ export interface WorkspaceProps {
   liveFiles?: Record<string, string[]>;
   /** Kubernetes Services of the local rendition: their pods are restarted by probes, not by Stop/Restart. */
   renderedServices?: string[];
+  /** Each service's folder in the lesson, so a file:line in its output links to the file. */
+  serviceDirs?: Record<string, string>;
 }
 
 export function Workspace({
@@ -62,6 +65,7 @@ export function Workspace({
   traces,
   liveFiles,
   renderedServices,
+  serviceDirs,
 }: WorkspaceProps) {
   const lang = usePref("lang");
   const theme = usePref("theme");
@@ -77,6 +81,19 @@ export function Workspace({
   const sends = useRequests(slug, requests, run.runId, view.runId);
   const markers = useMemo(() => diagnosticsByFile(view.diagnostics), [view.diagnostics]);
   const [active, setActive] = useActiveFile(paths, markers);
+  const codeLinks = useMemo(
+    () => (service: string, text: string) => findCodeLinks(text, serviceDirs?.[service], (p) => p in originals),
+    [serviceDirs, originals],
+  );
+  const [reveal, setReveal] = useState<{ path: string; line: number; column: number; seq: number }>();
+  useEffect(
+    () =>
+      onOpenCode((link) => {
+        setActive(link.path);
+        setReveal((r) => ({ ...link, seq: (r?.seq ?? 0) + 1 }));
+      }),
+    [setActive],
+  );
   const [terminalTab, setTerminalTab] = useTerminalTab(view);
   const liveSave = useLiveSave({ liveFiles, active, live, runId: run.runId, files: edits.current });
   /** The active file's edits beside the original, instead of the plain editor. */
@@ -268,6 +285,7 @@ export function Workspace({
                 theme={theme}
                 diagnostics={markers}
                 onChange={edits.edit}
+                reveal={reveal}
                 label={`${t(lang, "files")}: ${active}`}
               />
             )}
@@ -294,6 +312,7 @@ export function Workspace({
               onSelect={setTerminalTab}
               onServiceAction={live ? (service, action) => void actions.act(service, action) : undefined}
               fixedServices={renderedServices}
+              codeLinks={codeLinks}
               pendingService={actions.pending}
               extras={[
                 {

@@ -5,6 +5,7 @@ import { Fragment, type ReactNode } from "react";
 import type { ServiceView } from "@/lib/client/run-state";
 import { ALL_PANE, type TerminalBus } from "@/lib/client/terminal-bus";
 import { logFileName, plainText } from "@/lib/client/log-lines";
+import type { CodeLink } from "@/lib/client/code-links";
 import { t, tf, type UiLang } from "@/lib/shared/ui-text";
 
 const TerminalPane = dynamic(() => import("./TerminalPane"), { ssr: false });
@@ -27,6 +28,8 @@ export interface LogPanelProps {
   pendingService?: string | null;
   /** Services without Stop/Restart (a Kubernetes rendition's Services). */
   fixedServices?: string[];
+  /** Links from a line of a service's output to the lesson's code. */
+  codeLinks?: (service: string, text: string) => CodeLink[];
 }
 
 export type ServiceAction = "stop" | "restart";
@@ -99,6 +102,7 @@ export function LogPanel({
   onServiceAction,
   pendingService,
   fixedServices,
+  codeLinks,
 }: LogPanelProps) {
   const panes = [ALL_PANE, ...services.map((s) => s.name)];
   return (
@@ -155,6 +159,7 @@ export function LogPanel({
                 channel={pane}
                 theme={theme}
                 lang={lang}
+                codeLinks={codeLinks}
                 label={pane === ALL_PANE ? t(lang, "allServices") : tf(lang, "serviceOutput", { name: pane })}
                 actions={
                   service && onServiceAction && !fixedServices?.includes(service.name) ? (

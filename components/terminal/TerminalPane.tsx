@@ -14,8 +14,9 @@ import { Terminal, type IMarker } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import "@xterm/xterm/css/xterm.css";
-import type { TerminalBus } from "@/lib/client/terminal-bus";
+import { ALL_PANE, type TerminalBus } from "@/lib/client/terminal-bus";
 import { countNewlines } from "@/lib/client/log-lines";
+import { openCode, type CodeLink } from "@/lib/client/code-links";
 import { t, type UiLang } from "@/lib/shared/ui-text";
 import { TERMINAL_THEMES as THEMES, bufferText } from "./themes";
 
@@ -54,6 +55,8 @@ export interface TerminalPaneProps {
   label: string;
   /** Controls of the service this pane shows (stop, restart), first in its toolbar. */
   actions?: ReactNode;
+  /** The links from a service's line of output to the lesson's code (file:line); opened in the editor. */
+  codeLinks?: (service: string, text: string) => CodeLink[];
 }
 
 interface Controls {
@@ -63,7 +66,12 @@ interface Controls {
   clearSearch(): void;
 }
 
-export default function TerminalPane({ bus, channel, theme, lang, label, actions }: TerminalPaneProps) {
+/** "monolith     │ text" in the all-services pane: the service, and where its own text starts. */
+const ALL_PREFIX = /^(\S+)\s*│ /;
+
+export default function TerminalPane({ bus, channel, theme, lang, label, actions, codeLinks }: TerminalPaneProps) {
+  const codeLinksRef = useRef(codeLinks);
+  codeLinksRef.current = codeLinks;
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const controls = useRef<Controls | null>(null);
@@ -105,6 +113,26 @@ export default function TerminalPane({ bus, channel, theme, lang, label, actions
     terminal.loadAddon(search);
     terminal.open(element);
     term.current = terminal;
+    // file:line in a line of output (a compiler message, a panic's stack) links to that line of the lesson's code.
+    const linkProvider = terminal.registerLinkProvider({
+      provideLinks: (y, callback) => {
+        const text = terminal.buffer.active.getLine(y - 1)?.translateToString(true) ?? "";
+        const prefix = channel === ALL_PANE ? ALL_PREFIX.exec(text) : null;
+        const service = prefix ? prefix[1] : channel;
+        const offset = prefix ? prefix[0].length : 0;
+        const found = codeLinksRef.current?.(service, text.slice(offset)) ?? [];
+        callback(
+          found.length === 0
+            ? undefined
+            : found.map((l) => ({
+                range: { start: { x: offset + l.start + 1, y }, end: { x: offset + l.end, y } },
+                text: text.slice(offset + l.start, offset + l.end),
+                decorations: { underline: true, pointerCursor: true },
+                activate: () => openCode(l),
+              })),
+        );
+      },
+    });
     const resultsListener = search.onDidChangeResults(({ resultIndex, resultCount }) =>
       setResults({ index: resultIndex, count: resultCount }),
     );
@@ -215,6 +243,7 @@ export default function TerminalPane({ bus, channel, theme, lang, label, actions
     return () => {
       unfollow();
       resultsListener.dispose();
+      linkProvider.dispose();
       element.removeEventListener("wheel", onWheel);
       observer.disconnect();
       cancelAnimationFrame(frame);

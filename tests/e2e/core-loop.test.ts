@@ -422,7 +422,7 @@ describe("core loop in Chromium", () => {
     // (After the flood, "● running" has scrolled out of the terminal's scrollback: the stage pills tell.)
     await expect.poll(() => page.locator(".stage-pill.stage-running").count(), { timeout: 15_000 }).toBe(2);
     expect(runContainers(runId).length).toBe(2);
-    await page.getByRole("button", { name: "Stop" }).click();
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
     await expect.poll(() => runContainers(runId).length, { timeout: 15_000, interval: 250 }).toBe(0);
     await waitForTerminal(page, "monolith", /run stopped/, 15_000);
     await expect.poll(() => page.locator(".stage-pill.stage-running").count()).toBe(0);

@@ -34,7 +34,7 @@ async function expectLessonChecked(page: Page): Promise<void> {
   await expect.poll(() => item.getAttribute("data-ran"), { timeout: 10_000 }).toBe("true");
   expect(await item.locator(".progress-check").textContent()).toBe("✓");
   expect((await item.locator('[data-fact="runs"]').innerText()).trim()).toBe("1 run");
-  expect((await item.locator('[data-fact="requests"]').innerText()).trim()).toBe("1 / 8 suggested requests");
+  expect((await item.locator('[data-fact="requests"]').innerText()).trim()).toBe("1 / 9 suggested requests");
   expect((await item.locator('[data-fact="edited"]').innerText()).trim()).toBe("not edited");
   expect(await item.locator('[data-fact="last-run"]').innerText()).toMatch(/^last run /);
   expect(await item.locator(".progress-link").getAttribute("href")).toBe(`/lessons/${LESSON}`);
@@ -119,7 +119,7 @@ describe("progress checklist in Chromium", () => {
 
   it("Stop ends the run", async () => {
     await page.goto(`${BASE}/lessons/${LESSON}`);
-    await page.getByRole("button", { name: /停止|Stop/ }).click();
+    await page.getByRole("button", { name: /^(停止|Stop)$/ }).click();
     await waitForTerminal(page, "monolith", /run stopped|运行已停止|stopped/, 30_000);
   });
 });

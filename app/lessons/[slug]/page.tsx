@@ -101,6 +101,7 @@ export default async function LessonPage({ params }: Params) {
                 requests={manifest.requests}
                 liveFiles={liveFileMap(manifest)}
                 renderedServices={manifest.kubernetes?.services}
+                serviceDirs={Object.fromEntries(manifest.services.map((s) => [s.name, s.dir]))}
                 traces={manifest.services.some((s) => s.command?.[0] === "playground-collector")}
               />
             }
