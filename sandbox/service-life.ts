@@ -210,16 +210,6 @@ export class ServiceLife {
     void this.pollUntilUp();
   }
 
-  /** Keeps build output for the compiler's markers, and shows it as the service's output. */
-  buildOutput(text: string): void {
-    if (this.life.buildOutput.length < BUILD_OUTPUT_KEPT) this.life.buildOutput += text;
-    this.output("stdout", Buffer.from(text, "utf8"));
-  }
-
-  get keptBuildOutput(): string {
-    return this.life.buildOutput;
-  }
-
   /** Forwards the service's output within its budget; past the budget the rest is counted and a notice shown once. */
   output(stream: "stdout" | "stderr", data: Buffer): void {
     const { keep, justExceeded } = this.life.budget.take(stream, data);
