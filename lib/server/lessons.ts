@@ -78,10 +78,29 @@ export async function loadLessonFromDir(dir: string, slug: string): Promise<Load
   return { slug, dir, manifest, text, files };
 }
 
+/**
+ * Lessons do not change while a production server runs, and every lesson page lists them all: read once per process
+ * (their files, manifests and texts), so a page costs no disk reads while learners' builds keep the disk busy. A dev
+ * server and the tests read them afresh each time. A failed read is not kept.
+ */
+const CACHED = process.env.NODE_ENV === "production";
+const cache = new Map<string, Promise<LoadedLesson>>();
+
+function readLesson(dir: string, slug: string): Promise<LoadedLesson> {
+  if (!CACHED) return loadLessonFromDir(dir, slug);
+  let lesson = cache.get(dir);
+  if (!lesson) {
+    lesson = loadLessonFromDir(dir, slug);
+    cache.set(dir, lesson);
+    lesson.catch(() => cache.delete(dir));
+  }
+  return lesson;
+}
+
 export async function listLessons(root = LESSONS_ROOT): Promise<LessonSummary[]> {
   const out: LessonSummary[] = [];
   for (const { order, slug, dir } of await lessonDirs(root)) {
-    const lesson = await loadLessonFromDir(dir, slug);
+    const lesson = await readLesson(dir, slug);
     const { section, title, summary, requests } = lesson.manifest;
     const serviceCount = runnableServices(lesson.manifest).length;
     const suggested = [...new Set(requests.map(requestKey))];
@@ -93,7 +112,7 @@ export async function listLessons(root = LESSONS_ROOT): Promise<LessonSummary[]>
 export async function loadLesson(slug: string, root = LESSONS_ROOT): Promise<LoadedLesson> {
   const found = (await lessonDirs(root)).find((d) => d.slug === slug);
   if (!found) throw new LessonError(`unknown lesson "${slug}"`);
-  return loadLessonFromDir(found.dir, slug);
+  return readLesson(found.dir, slug);
 }
 
 export async function lessonExists(slug: string, root = LESSONS_ROOT): Promise<boolean> {
