@@ -1,5 +1,5 @@
-// Every sandbox container (services, pods, Dockerfile builds) lives under one cgroup parent whose CPU weight is a
-// quarter of one ordinary process's. CPU limits bound each container, but a run of three services may still want
+// Every sandbox container (services, pods, shells, Dockerfile builds) lives under one cgroup parent whose CPU weight
+// is a sixteenth of one ordinary process's. CPU limits bound each container, but a run of three services may still want
 // every core of a 2-core machine (three Go builds at once, or a program that floods the collector); under that
 // contention the server's own process (pages, sockets, other learners' output) is still given the CPU it asks for.
 // Weights only matter when the CPU is contended: an idle machine lets a learner's build use all it is allowed.
@@ -9,10 +9,13 @@ import type Docker from "dockerode";
 
 /** The cgroup parent under cgroupfs (the engine creates each container's cgroup below it). */
 export const SANDBOX_CGROUP = "playground-sandbox";
-/** cgroup v1 cpu.shares of the parent: a process of the host has 1024. */
-export const SANDBOX_CPU_SHARES = 256;
-/** cgroup v2 cpu.weight of the parent: a process of the host has 100 (shares 256 ≈ weight 25). */
-export const SANDBOX_CPU_WEIGHT = 25;
+/**
+ * cgroup v1 cpu.shares of the parent: a process of the host has 1024. The engine's own daemons (dockerd, containerd)
+ * compete beside the server at the host's weight too, so a class's builds together weigh a sixteenth of one thread.
+ */
+export const SANDBOX_CPU_SHARES = 64;
+/** cgroup v2 cpu.weight of the parent: a process of the host has 100 (shares 64 ≈ weight 6). */
+export const SANDBOX_CPU_WEIGHT = 6;
 
 const CGROUP_ROOT = process.env.PLAYGROUND_CGROUP_ROOT ?? "/sys/fs/cgroup";
 
