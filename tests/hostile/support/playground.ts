@@ -1,6 +1,7 @@
 // The server under attack (started as the e2e harness starts it, with event-loop figures on), the canary, and the
 // bystander: another learner whose lesson 16.1 runs throughout, its page and its service sampled for latency.
 import { createServer } from "node:net";
+import { Worker } from "node:worker_threads";
 import { buildIfNeeded, startServer, stopServer, waitForOutput, type Server } from "../../e2e/harness";
 import { EVENT_LOOP_STATS_PATH, type EventLoopStats } from "../../../lib/server/event-loop";
 import { Canary } from "./canary";
@@ -40,6 +41,30 @@ export function summarize(ms: number[], failures: string[]): LatencySummary {
 }
 
 /** Samples the bystander's lesson page (HTTP) and its running service (run:request on its own socket) until stopped. */
+/**
+ * The page probe runs on a thread of its own: the case's hostile client lives in this test process (300 socket acks
+ * in a burst, 20,000 span events), and its work on this event loop must not be counted as the server's slowness.
+ */
+const PAGE_PROBE = `
+const { parentPort, workerData } = require("node:worker_threads");
+let running = true;
+parentPort.on("message", (m) => { if (m === "stop") running = false; });
+(async () => {
+  while (running) {
+    const started = performance.now();
+    try {
+      const res = await fetch(workerData.url, { signal: AbortSignal.timeout(workerData.timeoutMs) });
+      await res.text();
+      parentPort.postMessage({ ms: performance.now() - started, status: res.status });
+    } catch (err) {
+      parentPort.postMessage({ ms: Math.max(workerData.timeoutMs, performance.now() - started), error: String(err && err.message) });
+    }
+    await new Promise((r) => setTimeout(r, workerData.everyMs));
+  }
+  parentPort.postMessage({ done: true });
+})();
+`;
+
 export class Sampler {
   readonly pageMs: number[] = [];
   readonly requestMs: number[] = [];
@@ -47,33 +72,38 @@ export class Sampler {
   readonly requestFailures: string[] = [];
   private running = true;
   private readonly loops: Promise<void>[];
+  private readonly pageProbe: Worker;
+  private readonly pageProbeDone: Promise<void>;
 
   constructor(
     private readonly baseUrl: string,
     private readonly bystander: Bystander,
   ) {
-    this.loops = [this.loop(() => this.samplePage()), this.loop(() => this.sampleRequest())];
+    this.pageProbe = new Worker(PAGE_PROBE, {
+      eval: true,
+      workerData: {
+        url: `${this.baseUrl}/lessons/${BYSTANDER_LESSON}`,
+        timeoutMs: SAMPLE_TIMEOUT_MS,
+        everyMs: SAMPLE_EVERY_MS,
+      },
+    });
+    this.pageProbeDone = new Promise((resolve) => {
+      this.pageProbe.on("message", (m: { ms?: number; status?: number; error?: string; done?: boolean }) => {
+        if (m.done) return resolve();
+        this.pageMs.push(m.ms ?? SAMPLE_TIMEOUT_MS);
+        if (m.error) this.pageFailures.push(`page: ${m.error}`);
+        else if (m.status !== 200) this.pageFailures.push(`page answered ${m.status}`);
+      });
+      this.pageProbe.on("error", () => resolve());
+      this.pageProbe.on("exit", () => resolve());
+    });
+    this.loops = [this.loop(() => this.sampleRequest())];
   }
 
   private async loop(sample: () => Promise<void>): Promise<void> {
     while (this.running) {
       await sample();
       await sleep(SAMPLE_EVERY_MS);
-    }
-  }
-
-  private async samplePage(): Promise<void> {
-    const started = performance.now();
-    try {
-      const res = await fetch(`${this.baseUrl}/lessons/${BYSTANDER_LESSON}`, {
-        signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS),
-      });
-      await res.text();
-      this.pageMs.push(performance.now() - started);
-      if (res.status !== 200) this.pageFailures.push(`page answered ${res.status}`);
-    } catch (err) {
-      this.pageMs.push(Math.max(SAMPLE_TIMEOUT_MS, performance.now() - started));
-      this.pageFailures.push(`page: ${(err as Error).message}`);
     }
   }
 
@@ -96,7 +126,9 @@ export class Sampler {
 
   async stop(): Promise<{ page: LatencySummary; request: LatencySummary }> {
     this.running = false;
-    await Promise.all(this.loops);
+    this.pageProbe.postMessage("stop");
+    await Promise.all([...this.loops, this.pageProbeDone]);
+    await this.pageProbe.terminate();
     return {
       page: summarize(this.pageMs, this.pageFailures),
       request: summarize(this.requestMs, this.requestFailures),
