@@ -434,9 +434,10 @@ describe("core loop in Chromium", () => {
     const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await tab.goto(`${BASE}/lessons/${LESSON}`);
     await tab.getByRole("button", { name: "运行", exact: true }).click();
-    const text = await waitForTerminal(tab, "user-service", /● running/);
-    const tabRun = /run ([0-9a-f]+):/.exec(text)?.[1] ?? "";
-    expect(runContainers(tabRun).length).toBe(2);
+    // The run's own line and its running service, in one view of the pane (an empty id would match no container).
+    const text = await waitForTerminal(tab, "user-service", /run [0-9a-f]{6,}:[\s\S]*● running/);
+    const tabRun = /run ([0-9a-f]{6,}):/.exec(text)![1];
+    await expect.poll(() => runContainers(tabRun).length, { timeout: 5_000, interval: 100 }).toBe(2);
     await tab.close();
     // Kept for a moment (a reload would re-attach), then removed.
     expect(runContainers(tabRun).length).toBe(2);
