@@ -3,8 +3,7 @@
 // respond (requests, live files, a service stopped or restarted from the page), and end (everything given back).
 // Each service's own life is service-life.ts; where processes run is the backend's (backend.ts).
 import type { Backend, RunNetwork } from "./backend";
-import { imageSizeLine } from "./dockerfile-build";
-import { builtImageTag } from "./dockerfile-build";
+import { builtImageTag, imageSizeLine } from "./dockerfile-build";
 import { SandboxError } from "./errors";
 import { packFiles, validateFiles } from "./files";
 import { RunHistory } from "./history";
