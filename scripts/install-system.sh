@@ -4,9 +4,11 @@
 set -euo pipefail
 
 MIN_GO_MINOR=26
-packages=(docker.io busybox-static iptables ca-certificates tar curl protobuf-compiler libprotobuf-dev)
+packages=(docker.io busybox-static iptables ipset ca-certificates tar curl protobuf-compiler libprotobuf-dev)
 # The local Kubernetes cluster (npm run cluster): its own containerd instance, runc, certificates, a static pause binary.
 packages+=(containerd runc openssl gcc libc6-dev)
+# Class mode's SQLite driver (better-sqlite3) compiles at `npm ci` against the headers Debian's nodejs ships.
+packages+=(g++ make python3)
 # fonts-noto-cjk: the lessons are Chinese first; without a CJK font the browser draws empty boxes.
 [[ "${1:-}" == "--with-browser" ]] && packages+=(chromium fonts-noto-cjk)
 

@@ -1,23 +1,17 @@
-// A Kubernetes Service of the local rendition: one port on 127.0.0.1 that forwards each HTTP request to the next
-// ready endpoint (round-robin), or answers 503 "no ready endpoints" when there is none.
+// The request panel's way to a Kubernetes Service: one port on 127.0.0.1 that sends each HTTP request to the
+// Service's ClusterIP over a connection of its own, so kube-proxy picks a ready pod for every request (the panel's
+// fetch would otherwise keep one connection, and so one pod, for all of them).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { RoundRobin } from "./model";
 
-export interface Endpoint {
-  /** The pod's name, sent back in a response header so the learner sees who answered. */
-  pod: string;
-  port: number;
-}
-
-export class ServiceProxy {
+export class ClusterServiceProxy {
   private readonly server: http.Server;
-  private readonly rr = new RoundRobin<Endpoint>();
   private readonly agent = new http.Agent({ keepAlive: false });
 
   constructor(
     readonly name: string,
-    private readonly endpoints: () => Endpoint[],
+    private readonly clusterIP: string,
+    private readonly port: number,
   ) {
     this.server = http.createServer((req, res) => this.forward(req, res));
     // Idle browser connections must not keep the run's stop waiting.
@@ -41,27 +35,17 @@ export class ServiceProxy {
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
-    // Per request, not per connection: kube-proxy balances connections, but a panel that reuses one connection
-    // would then always meet the same pod, and round-robin is what this lesson shows.
-    const target = this.rr.pick(this.endpoints());
-    if (!target) {
-      const body = `no ready endpoints for service ${this.name}\n`;
-      res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
-      res.end(body);
-      req.resume();
-      return;
-    }
     const upstream = http.request(
       {
-        host: "127.0.0.1",
-        port: target.port,
+        host: this.clusterIP,
+        port: this.port,
         method: req.method,
         path: req.url,
         headers: req.headers,
         agent: this.agent,
       },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.statusMessage, { ...up.headers, "x-playground-pod": target.pod });
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers);
         up.pipe(res);
       },
     );
@@ -71,8 +55,9 @@ export class ServiceProxy {
         res.destroy();
         return;
       }
-      const body = `service ${this.name}: pod ${target.pod} did not answer (${err.message})\n`;
-      res.writeHead(502, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+      // Connection refused: no ready endpoint (kube-proxy rejects), or the pod it picked is gone.
+      const body = `Service ${this.name} (${this.clusterIP}:${this.port}) did not answer: ${err.message}\n`;
+      res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
       res.end(body);
     });
     req.pipe(upstream);

@@ -8,9 +8,11 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { MAX_PODS } from "./model";
 
 export type Severity = "error" | "warning";
+
+/** Pods one learner's namespace may have (its ResourceQuota): every pod shares one machine with every learner. */
+export const MAX_PODS = 6;
 
 export interface K8sProblem {
   /** Lesson-relative file, e.g. "k8s/app.yaml". */
@@ -101,7 +103,7 @@ export const MANIFEST_LIMITS = {
   objects: 32,
   /** Containers (and init containers) in one pod template. */
   containersPerPod: 4,
-  /** containerPorts of one container: each one the rendition needs is published on 127.0.0.1. */
+  /** containerPorts of one container. */
   portsPerContainer: 16,
   /** Ports of one Service. */
   portsPerService: 16,
@@ -294,22 +296,6 @@ export function resolvePort(port: number | string | undefined, ports: ContainerP
     return ports.find((p) => p.name === port)?.containerPort;
   }
   return undefined;
-}
-
-/**
- * The containerPorts the local rendition publishes on 127.0.0.1: only those a probe checks or a Service sends to (the
- * playground reaches nothing else), each once, never more than MANIFEST_LIMITS.portsPerContainer.
- */
-export function portsToPublish(c: ContainerSpec, serviceTargets: Iterable<number>): number[] {
-  const declared = c.ports ?? [];
-  const wanted = new Set<number>();
-  for (const probe of PROBES) {
-    const p = c[probe];
-    const port = resolvePort(p?.httpGet?.port ?? p?.tcpSocket?.port, declared);
-    if (port !== undefined) wanted.add(port);
-  }
-  for (const t of serviceTargets) if (declared.some((p) => p.containerPort === t)) wanted.add(t);
-  return [...wanted].slice(0, MANIFEST_LIMITS.portsPerContainer);
 }
 
 /** "1.0", "sha256:…" pinned; "", "latest" not. */
@@ -742,6 +728,30 @@ export function validateManifests(files: Record<string, string>, opts: ValidateO
   }
   // Cross-object rules need well-formed objects: they run only when the schema check found nothing wrong.
   if (!problems.some((p) => p.severity === "error")) checkSemantics(objects, problems, opts);
+  problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return { objects, problems: capProblems(problems) };
+}
+
+/**
+ * The checks before a real API server sees the manifests: syntax and bounds, what Pod Security refuses, near-miss
+ * field names (the API server silently drops them), and the cross-object mistakes it accepts (a probe on a port the
+ * container does not open, a Service selecting no pod, `:latest`). The schema itself is the API server's to check
+ * (its dry run), so its messages are the ones a learner meets on any cluster.
+ */
+export function validateBeforeApply(files: Record<string, string>, opts: ValidateOptions = {}): ValidationResult {
+  const { objects, problems } = parseManifests(files);
+  checkBounds(objects, problems);
+  for (const f of podSecurityFindings(objects)) {
+    problems.push({ file: f.obj.file, ...locate(f.obj, f.path), severity: "error", message: f.message });
+  }
+  if (!problems.some((p) => p.severity === "error")) {
+    checkUnknownFields(objects, problems);
+    try {
+      checkSemantics(objects, problems, opts);
+    } catch {
+      // An object of the wrong shape: the API server's dry run says where, in its own words.
+    }
+  }
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return { objects, problems: capProblems(problems) };
 }

@@ -21,6 +21,7 @@ import {
   COREDNS_VERSION,
   GO_BUILD_PARALLELISM,
   KUBERNETES_VERSION,
+  KUBE_ROUTER_VERSION,
   PAUSE_IMAGE,
   paths,
 } from "./settings";
@@ -32,6 +33,7 @@ export const binaries = {
   etcd: ["etcd", "etcdctl"],
   coredns: ["coredns"],
   criTools: ["crictl"],
+  kubeRouter: ["kube-router"],
   pause: ["pause"],
 };
 export const imageArchives = {
@@ -218,6 +220,13 @@ export async function build() {
     )) || changed;
   changed =
     (await buildGroup("cri-tools", "cri-tools", [["crictl", "sigs.k8s.io/cri-tools/cmd/crictl"]], "-s -w")) || changed;
+  changed =
+    (await buildGroup(
+      "kube-router",
+      "kube-router",
+      [["kube-router", "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"]],
+      `-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${KUBE_ROUTER_VERSION}`,
+    )) || changed;
   changed = buildPause() || changed;
   buildImages(changed);
   changed = fetchCniPlugins() || changed;

@@ -50,6 +50,8 @@ export const certSpecs: CertSpec[] = [
   { name: "controller-manager", cn: "system:kube-controller-manager", usage: "clientAuth" },
   { name: "scheduler", cn: "system:kube-scheduler", usage: "clientAuth" },
   { name: "kube-proxy", cn: "system:kube-proxy", usage: "clientAuth" },
+  // Only what the network policy controller reads (ClusterRole in the bootstrap manifest).
+  { name: "kube-router", cn: "playground:kube-router", usage: "clientAuth" },
   // Only what CoreDNS's kubernetes plugin reads (ClusterRole in the CoreDNS manifest).
   { name: "coredns", cn: "playground:coredns", usage: "clientAuth" },
 ];

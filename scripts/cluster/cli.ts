@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { build } from "./build";
 import { status } from "./health";
 import { COMPONENT_NAMES, logFile } from "./processes";
-import { runAsync } from "./shell";
+import { progress, resetProgress, runAsync } from "./shell";
 import { down } from "./teardown";
 import { up } from "./up";
 
@@ -20,10 +20,19 @@ try {
     throw new Error("the cluster needs root (bridges, iptables, mounts)");
   switch (command) {
     case "build":
+      resetProgress();
       await build();
       break;
     case "up":
-      await up({ keepOnFailure: rest.includes("--keep-on-failure") });
+      resetProgress();
+      progress("starting the cluster");
+      try {
+        await up({ keepOnFailure: rest.includes("--keep-on-failure") });
+        progress("cluster ready");
+      } catch (e) {
+        progress(`cluster failed: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
+        throw e;
+      }
       break;
     case "down":
       await down();

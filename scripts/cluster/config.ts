@@ -92,8 +92,8 @@ function cniConfig(net: PodNetwork): string {
             routes: [{ dst: SERVICE_CIDR, gw: net.gateway }],
           },
         },
-        // Accepts pod traffic in FORWARD, where Docker's policy is DROP (its own CNI-* chains, removed by `down`).
-        { type: "firewall", backend: "iptables" },
+        // No "firewall" plugin: it accepts every pod's traffic in FORWARD ahead of the network policy controller's
+        // chain, which would then never see it. `up` accepts pod-to-pod traffic after that chain instead (host.ts).
         { type: "portmap", capabilities: { portMappings: true } },
       ],
     },
@@ -171,7 +171,7 @@ export function writeConfigs(net: PodNetwork) {
   writeFileSync(etcFile("kubelet.json"), kubeletConfig(net));
   writeFileSync(etcFile("kube-proxy.json"), kubeProxyConfig(net));
   writeFileSync(etcFile("resolv.conf"), "");
-  for (const who of ["controller-manager", "scheduler", "kubelet", "kube-proxy"]) {
+  for (const who of ["controller-manager", "scheduler", "kubelet", "kube-proxy", "kube-router"]) {
     writeFileSync(etcFile(`${who}.kubeconfig`), kubeconfigFor(who), { mode: 0o600 });
   }
   writeFileSync(paths.kubeconfig, kubeconfigFor("admin"), { mode: 0o600 });
@@ -221,6 +221,25 @@ export function bootstrapManifest(net: PodNetwork): string {
       metadata: { name: "playground:coredns" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "playground:coredns" },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "playground:coredns" }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "playground:kube-router" },
+      rules: [
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods", "namespaces", "services", "endpoints"], verbs: ["list", "watch"] },
+        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "watch"] },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+        { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "playground:kube-router" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "playground:kube-router" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "playground:kube-router" }],
     },
     {
       apiVersion: "v1",

@@ -45,6 +45,8 @@ export const checks = {
   scheduler: async () => ok(`https://${LOOPBACK}:${ports.scheduler}/healthz`, "self-signed"),
   kubelet: async () => ok(`http://${LOOPBACK}:${ports.kubeletHealthz}/healthz`),
   kubeProxy: async () => ok(`http://${LOOPBACK}:${ports.kubeProxyHealthz}/healthz`),
+  // It has no listener (--health-port=0): ready once it has put its chains in place.
+  kubeRouter: async () => tryRun("iptables", ["-n", "-L", "KUBE-ROUTER-FORWARD"]) !== null,
   nodeReady: async () =>
     kubectl(["get", "node", NODE_NAME, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).trim() ===
     "True",
@@ -72,18 +74,23 @@ export function rssMiB(pid: number): number | null {
 }
 
 /** One line per daemon with its RSS, and the total of the control plane. */
-export function memoryReport(): string {
-  const parts: string[] = [];
-  let total = 0;
+/** Resident memory of each running component (MiB). */
+export function componentMemory(): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const name of COMPONENT_NAMES) {
     const pid = daemonPid(name);
     const rss = pid === null ? null : rssMiB(pid);
-    if (rss !== null) {
-      parts.push(`${name} ${rss}`);
-      total += rss;
-    }
+    if (rss !== null) out[name] = rss;
   }
-  return `resident memory (MiB): ${parts.join(", ")}; total ${total}`;
+  return out;
+}
+
+export function memoryReport(): string {
+  const memory = componentMemory();
+  const total = Object.values(memory).reduce((a, b) => a + b, 0);
+  return `resident memory (MiB): ${Object.entries(memory)
+    .map(([n, m]) => `${n} ${m}`)
+    .join(", ")}; total ${total}`;
 }
 
 /** Prints every component's health; true only if all are good. */
@@ -97,6 +104,7 @@ export async function status(): Promise<boolean> {
     "kube-scheduler": [checks.scheduler],
     kubelet: [checks.kubelet],
     "kube-proxy": [checks.kubeProxy],
+    "kube-router": [checks.kubeRouter],
   };
   for (const name of COMPONENT_NAMES) {
     const pid = daemonPid(name);

@@ -97,6 +97,50 @@ export function setUpHostNetwork(net: PodNetwork) {
     run("ip", ["addr", "add", `${net.gateway}/${net.prefix}`, "dev", BRIDGE]);
   run("ip", ["link", "set", BRIDGE, "up"]);
   run("ip", ["route", "replace", SERVICE_CIDR, "dev", BRIDGE, "src", net.gateway]);
+  guardHostFromPods(net);
+  acceptPodTraffic();
+}
+
+/** The chain that lets pod-to-pod traffic through FORWARD once the network policy controller has had its say. */
+export const POD_FORWARD_CHAIN = "PLAYGROUND-POD-FORWARD";
+
+/**
+ * Docker's FORWARD policy is DROP, so pod-to-pod traffic (direct, or through a ClusterIP that kube-proxy rewrote)
+ * needs an accept. It is appended, after the jump the network policy controller keeps first in FORWARD: a packet a
+ * NetworkPolicy refuses is rejected there and never reaches this. Pods have no route beyond the bridge, so nothing
+ * else is forwarded for them.
+ */
+function acceptPodTraffic() {
+  tryRun("iptables", ["-N", POD_FORWARD_CHAIN]);
+  run("iptables", ["-F", POD_FORWARD_CHAIN]);
+  run("iptables", ["-A", POD_FORWARD_CHAIN, "-i", BRIDGE, "-o", BRIDGE, "-j", "ACCEPT"]);
+  const jump = ["FORWARD", "-i", BRIDGE, "-j", POD_FORWARD_CHAIN];
+  if (tryRun("iptables", ["-C", ...jump]) === null) run("iptables", ["-A", ...jump]);
+}
+
+/** The chain that keeps learners' pods away from the host's own services. */
+export const POD_GUARD_CHAIN = "PLAYGROUND-POD-INPUT";
+
+/**
+ * Pods reach the host only for cluster DNS (CoreDNS listens on the bridge's gateway) and for answers to connections
+ * the host opened (the kubelet's probes, the playground's requests). Everything else a pod sends to any address of
+ * the host — the playground's own port, the kubelet, etcd, Docker's networks' gateways — is dropped, so a learner's
+ * pod is as far from the machine as a learner's container is. In the mangle table, before filter's INPUT, where the
+ * network policy controller keeps its own jumps first: nothing it accepts can get past this. Removed by `down`.
+ */
+function guardHostFromPods(net: PodNetwork) {
+  tryRun("iptables", ["-t", "mangle", "-N", POD_GUARD_CHAIN]);
+  run("iptables", ["-t", "mangle", "-F", POD_GUARD_CHAIN]);
+  const rules = [
+    ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "RETURN"],
+    ["-d", net.gateway, "-p", "udp", "--dport", "53", "-j", "RETURN"],
+    ["-d", net.gateway, "-p", "tcp", "--dport", "53", "-j", "RETURN"],
+    ["-j", "DROP"],
+  ];
+  for (const rule of rules) run("iptables", ["-t", "mangle", "-A", POD_GUARD_CHAIN, ...rule]);
+  const jump = ["PREROUTING", "-i", BRIDGE, "-m", "addrtype", "--dst-type", "LOCAL", "-j", POD_GUARD_CHAIN];
+  if (tryRun("iptables", ["-t", "mangle", "-C", ...jump]) === null)
+    run("iptables", ["-t", "mangle", "-I", ...jump.slice(0, 1), "1", ...jump.slice(1)]);
 }
 
 /** Removes the bridge, with whatever veths are still attached; its routes go with it. */

@@ -123,6 +123,24 @@ export function daemons(net: PodNetwork): Daemon[] {
       ],
     },
     { name: "kube-proxy", bin: bin("kube-proxy"), args: [`--config=${etcFile("kube-proxy.json")}`] },
+    {
+      // NetworkPolicy enforcement only (iptables + ipset): each learner's namespace admits traffic from its own pods
+      // (and the node's probes) and from nowhere else. No routing, no service proxy, no listener.
+      name: "kube-router",
+      bin: bin("kube-router"),
+      args: [
+        `--kubeconfig=${etcFile("kube-router.kubeconfig")}`,
+        `--hostname-override=${NODE_NAME}`,
+        "--run-firewall=true",
+        "--run-router=false",
+        "--run-service-proxy=false",
+        "--enable-cni=false",
+        "--health-port=0",
+        "--metrics-port=0",
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        "--iptables-sync-period=5m",
+      ],
+    },
   ];
 }
 
@@ -134,6 +152,7 @@ export const COMPONENT_NAMES = [
   "kube-scheduler",
   "kubelet",
   "kube-proxy",
+  "kube-router",
 ];
 
 const pidFile = (name: string) => path.join(paths.pids, `${name}.pid`);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CLUSTER_RUN_DIR, CLUSTER_STATE_DIR, localCluster } from "../../sandbox/index";
 
 export const BUILD_DIR = path.join(import.meta.dirname, "build");
 
@@ -19,13 +20,14 @@ export const KUBERNETES_VERSION = versions.KUBERNETES_VERSION;
 export const ETCD_VERSION = versions.ETCD_VERSION;
 export const COREDNS_VERSION = versions.COREDNS_VERSION;
 export const CRI_TOOLS_VERSION = versions.CRI_TOOLS_VERSION;
+export const KUBE_ROUTER_VERSION = versions.KUBE_ROUTER_VERSION;
 
 /** Binaries and Go caches live outside the clone so a fresh clone (CI) reuses them: ~7 GB, built once. */
 export const CACHE_DIR = process.env.PLAYGROUND_CLUSTER_CACHE ?? "/var/cache/go-microservices-playground/cluster";
 /** Certificates (kept across down/up), configs, etcd data, kubelet and containerd roots, logs (wiped by down). */
-export const STATE_DIR = process.env.PLAYGROUND_CLUSTER_STATE ?? "/var/lib/go-microservices-playground/cluster";
+export const STATE_DIR = CLUSTER_STATE_DIR;
 /** Sockets, PID files and what `up` recorded about the host; tmpfs, so a reboot forgets it with the processes. */
-export const RUN_DIR = process.env.PLAYGROUND_CLUSTER_RUN ?? "/run/go-microservices-playground/cluster";
+export const RUN_DIR = CLUSTER_RUN_DIR;
 
 export const paths = {
   bin: path.join(CACHE_DIR, "bin"),
@@ -44,9 +46,9 @@ export const paths = {
   logs: path.join(STATE_DIR, "logs"),
   kubectlCache: path.join(STATE_DIR, "kubectl-cache"),
   /** The admin kubeconfig the playground (and the tests) use. */
-  kubeconfig: path.join(STATE_DIR, "kubeconfig"),
+  kubeconfig: localCluster.kubeconfig,
   containerdState: path.join(RUN_DIR, "containerd"),
-  containerdSocket: path.join(RUN_DIR, "containerd", "containerd.sock"),
+  containerdSocket: localCluster.containerdSocket,
   /** runc's state of our containers, away from /run/containerd/runc where Docker's containerd keeps its own. */
   runcRoot: path.join(RUN_DIR, "runc"),
   pids: path.join(RUN_DIR, "pids"),

@@ -1,5 +1,8 @@
 // Running host commands for the cluster scripts: captured output, errors that name the command, progress lines.
 import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { localCluster } from "../../sandbox/index";
 import { paths } from "./settings";
 
 export interface RunOptions {
@@ -66,8 +69,20 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   }
 }
 
+/** A progress line: on the terminal, and in the progress log the lesson page reads while the cluster starts. */
 export function progress(line: string) {
   console.log(`  ${line}`);
+  try {
+    appendFileSync(localCluster.progressLog, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // The state folder does not exist yet (before the first `up`): the terminal has the line.
+  }
+}
+
+/** Starts a new progress log (each `build` or `up` is one story). */
+export function resetProgress() {
+  mkdirSync(path.dirname(localCluster.progressLog), { recursive: true });
+  writeFileSync(localCluster.progressLog, "");
 }
 
 export const seconds = (sinceMs: number) => `${((Date.now() - sinceMs) / 1000).toFixed(1)} s`;

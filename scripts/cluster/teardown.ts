@@ -7,7 +7,7 @@ import { CNI_NETWORK, HARD_CODED_HOST_PATHS, RUN_DIR, STATE_DIR, paths } from ".
 import { progress, seconds, sleep, tryRun } from "./shell";
 
 /** Chains the kubelet, kube-proxy and the CNI firewall/portmap plugins create; nothing else on the host uses these prefixes. */
-const OUR_CHAIN = /^(KUBE-|CNI-)/;
+const OUR_CHAIN = /^(KUBE-|CNI-|PLAYGROUND-)/;
 const CGROUP_ROOT = "/sys/fs/cgroup";
 /** crictl removes pods through the CRI, so each one's network is torn down by its CNI plugins. */
 const CRICTL_TIMEOUT_S = 60;
@@ -125,7 +125,20 @@ function unmountAll(record: HostRecord | null): number {
 
 /** Every rule and chain with our prefixes, in each table, for IPv4 and IPv6, through one iptables-restore each. */
 export function clusterIptablesRules(family: "iptables" | "ip6tables"): string[] {
-  return (tryRun(`${family}-save`, []) ?? "").split("\n").filter((l) => /(^:|-A |-j |-g )(KUBE-|CNI-)/.test(l));
+  return (tryRun(`${family}-save`, []) ?? "")
+    .split("\n")
+    .filter((l) => /(^:|-A |-j |-g )(KUBE-|CNI-|PLAYGROUND-)/.test(l));
+}
+
+/** The network policy controller's ipsets (KUBE-SRC-…, KUBE-DST-…), once no rule refers to them. */
+export function clusterIpsets(): string[] {
+  return (tryRun("ipset", ["list", "-n"]) ?? "").split("\n").filter((n) => /^(inet6:)?(KUBE-|kube-router)/.test(n));
+}
+
+function removeIpsets(): number {
+  const sets = clusterIpsets();
+  for (const name of sets) tryRun("ipset", ["destroy", name]);
+  return sets.length;
 }
 
 function removeIptablesRules(): number {
@@ -146,7 +159,7 @@ function removeIptablesRules(): number {
       if (chain && OUR_CHAIN.test(chain)) t.chains.push(chain);
       const rule = /^-A (\S+) (.*)$/.exec(line);
       // Rules inside our chains go with the flush; rules elsewhere that jump into them are deleted one by one.
-      if (rule && !OUR_CHAIN.test(rule[1]) && /(-j|-g) (KUBE-|CNI-)/.test(rule[2]))
+      if (rule && !OUR_CHAIN.test(rule[1]) && /(-j|-g) (KUBE-|CNI-|PLAYGROUND-)/.test(rule[2]))
         t.jumps.push(`-D ${rule[1]} ${rule[2]}`);
     }
     const script: string[] = [];
@@ -221,7 +234,9 @@ export async function down() {
   const stuck = clusterMounts(record);
   if (stuck.length) throw new Error(`still mounted, data kept: ${stuck.join(", ")}`);
   const rules = removeIptablesRules();
-  if (rules) progress(`removed ${rules} iptables rules and chains (KUBE-*, CNI-*)`);
+  if (rules) progress(`removed ${rules} iptables rules and chains (KUBE-*, CNI-*, PLAYGROUND-*)`);
+  const sets = removeIpsets();
+  if (sets) progress(`removed ${sets} ipsets of the network policy controller`);
   removeHostNetwork();
   if (record) for (const line of restoreSysctls(record)) progress(`restored ${line}`);
   removeHardCodedPaths(record);

@@ -19,6 +19,7 @@ const readiness: Record<string, () => Promise<boolean>> = {
   "kube-scheduler": checks.scheduler,
   kubelet: checks.kubelet,
   "kube-proxy": checks.kubeProxy,
+  "kube-router": checks.kubeRouter,
 };
 
 async function startAndWait(d: Daemon, t0: number) {
@@ -87,6 +88,8 @@ export async function up(opts: UpOptions = {}) {
       kubectl(["apply", "-f", etcFile("bootstrap.json")]);
       return true;
     });
+    // After the bootstrap manifest: it holds the controller's permissions.
+    await startAndWait(byName("kube-router"), t0);
     await waitFor("node Ready", timeouts.nodeReadyMs, checks.nodeReady);
     const nodeReady = Date.now();
     progress(`node Ready (${seconds(t0)})`);

@@ -7,9 +7,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHostRecord, readSysctl, type HostRecord } from "../../scripts/cluster/host";
-import { clusterIptablesRules, clusterMounts } from "../../scripts/cluster/teardown";
+import { clusterIpsets, clusterIptablesRules, clusterMounts } from "../../scripts/cluster/teardown";
 import { BRIDGE, SERVICE_CIDR, paths } from "../../scripts/cluster/settings";
 import { kubectl } from "../../scripts/cluster/shell";
+import { describeKubernetesLesson } from "./kubernetes-lesson";
+import { describeKubernetesPage } from "./kubernetes-page";
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -229,6 +231,37 @@ describe("local Kubernetes cluster", () => {
     }
   });
 
+  it("keeps pods away from the host: only cluster DNS answers them", async () => {
+    // A server of the host on every address, as the playground itself listens in class mode.
+    const server = http.createServer((_req, res) => res.end("host\n"));
+    await new Promise<void>((r) => server.listen(0, "0.0.0.0", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const gateway = record!.net.gateway;
+      expect((await httpGet(`http://${gateway}:${port}/`)).body).toBe("host\n");
+      const pod = kubectl([
+        "-n",
+        NS,
+        "get",
+        "pods",
+        "-l",
+        "app=hello",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+      ]).trim();
+      let out = "";
+      try {
+        out = kubectl(["-n", NS, "exec", pod, "--", "/hello", "get", `http://${gateway}:${port}/`]);
+      } catch (e) {
+        out = e instanceof Error ? e.message : String(e);
+      }
+      expect(out).not.toContain("200 host");
+      expect(out).toMatch(/timeout|deadline|refused|unreachable/i);
+    } finally {
+      server.close();
+    }
+  });
+
   it("refuses a privileged hostPath pod in a restricted namespace", () => {
     let message = "";
     try {
@@ -239,6 +272,10 @@ describe("local Kubernetes cluster", () => {
     expect(message).toContain("violates PodSecurity");
     expect(message).toMatch(/privileged|hostPath/);
   });
+
+  // Lesson 16.8.2 on this cluster, while it is up (the describe blocks of a file run in order).
+  describeKubernetesLesson();
+  describeKubernetesPage();
 
   it("down leaves no process, bridge, route, rule, mount or changed sysctl behind", async () => {
     expect(record).not.toBeNull();
@@ -258,6 +295,7 @@ describe("local Kubernetes cluster", () => {
     expect(ours).toEqual([]);
     expect(clusterIptablesRules("iptables")).toEqual([]);
     expect(clusterIptablesRules("ip6tables")).toEqual([]);
+    expect(clusterIpsets()).toEqual([]);
     expect(clusterMounts(record)).toEqual([]);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toMatch(/ \/var\/lib\/kubelet\//);
     for (const [name, value] of Object.entries(record!.sysctls)) {

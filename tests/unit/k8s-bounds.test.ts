@@ -1,7 +1,6 @@
 // The playground's bounds on Kubernetes manifests (ports, containers, replicas, objects, …) and the ports it publishes.
 import { describe, expect, it } from "vitest";
-import { MANIFEST_LIMITS, portsToPublish, validateManifests, type ContainerSpec } from "../../sandbox/k8s/validate";
-import { MAX_PODS } from "../../sandbox/k8s/model";
+import { MANIFEST_LIMITS, MAX_PODS, validateManifests } from "../../sandbox/k8s/validate";
 
 function deployment(opts: { replicas?: number; containers?: string; name?: string } = {}): string {
   const containers =
@@ -120,38 +119,5 @@ describe("manifest bounds", () => {
     const { problems } = validateManifests({ "k8s/app.yaml": text });
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(problems.some((p) => p.message.includes("unknown field"))).toBe(true);
-  });
-});
-
-describe("portsToPublish", () => {
-  const c: ContainerSpec = {
-    name: "web",
-    ports: [
-      { containerPort: 8080, name: "http" },
-      { containerPort: 9090, name: "metrics" },
-      { containerPort: 7000 },
-      { containerPort: 8080 },
-    ],
-    readinessProbe: { httpGet: { path: "/readyz", port: "http" } },
-    livenessProbe: { tcpSocket: { port: 7000 } },
-  };
-
-  it("publishes only what a probe checks or a Service targets, each once", () => {
-    expect(portsToPublish(c, [8080, 8080])).toEqual([7000, 8080]);
-    expect(portsToPublish(c, [9090])).toEqual([7000, 8080, 9090]);
-  });
-
-  it("never publishes an undeclared port or more than the bound", () => {
-    expect(portsToPublish({ name: "x", ports: [] }, [1234])).toEqual([]);
-    const many: ContainerSpec = {
-      name: "x",
-      ports: Array.from({ length: 100 }, (_, i) => ({ containerPort: 1000 + i })),
-    };
-    expect(
-      portsToPublish(
-        many,
-        many.ports!.map((p) => p.containerPort),
-      ),
-    ).toHaveLength(MANIFEST_LIMITS.portsPerContainer);
   });
 });

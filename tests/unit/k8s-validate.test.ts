@@ -2,17 +2,6 @@ import { describe, expect, it } from "vitest";
 import { manifestSchema, runnableServices } from "../../lib/shared/lesson-schema";
 import { loadLesson } from "../../lib/server/lessons";
 import { imageTag, validateManifests, type K8sProblem } from "../../sandbox/k8s/validate";
-import {
-  containerEnv,
-  containerLimits,
-  cpuCores,
-  crashBackoffMs,
-  memoryBytes,
-  ProbeState,
-  probeTiming,
-  RoundRobin,
-  templateHash,
-} from "../../sandbox/k8s/model";
 
 const SECRET = `apiVersion: v1
 kind: Secret
@@ -174,76 +163,6 @@ describe("Kubernetes manifest validation", () => {
     const data = SECRET.replace("stringData:\n  api-key: abc", "data:\n  api-key: not base64!");
     expect(only(check(APP, data))).toMatchObject({ file: "k8s/secret.yaml", line: 6 });
     expect(only(check(APP.replace("apps/v1", "v1"))).message).toContain("apiVersion apps/v1");
-  });
-});
-
-describe("local rendition model", () => {
-  it("parses resource quantities", () => {
-    expect(memoryBytes("64Mi")).toBe(64 * 1024 * 1024);
-    expect(memoryBytes("1G")).toBe(1e9);
-    expect(memoryBytes("12x")).toBeUndefined();
-    expect(cpuCores("250m")).toBe(0.25);
-    expect(cpuCores("2")).toBe(2);
-  });
-
-  it("caps container limits at the sandbox's", () => {
-    const sandbox = { memoryBytes: 512 * 1024 * 1024, cpus: 1 };
-    const small = containerLimits({ name: "c", resources: { limits: { memory: "64Mi", cpu: "250m" } } }, sandbox);
-    expect(small).toMatchObject({ memoryBytes: 64 * 1024 * 1024, cpus: 0.25, notes: [] });
-    const big = containerLimits({ name: "c", resources: { limits: { memory: "4Gi", cpu: 4 } } }, sandbox);
-    expect(big).toMatchObject({ memoryBytes: sandbox.memoryBytes, cpus: 1 });
-    expect(big.notes).toHaveLength(2);
-  });
-
-  it("resolves env from Secrets", () => {
-    const { env, fromSecrets } = containerEnv(
-      {
-        name: "c",
-        env: [
-          { name: "A", value: "1" },
-          { name: "K", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
-          { name: "M", valueFrom: { secretKeyRef: { name: "s", key: "missing", optional: true } } },
-        ],
-      },
-      new Map([["s", { k: "v" }]]),
-    );
-    expect(env).toEqual({ A: "1", K: "v" });
-    expect(fromSecrets).toEqual(["K ← Secret s/k"]);
-  });
-
-  it("turns probe results into verdicts with the API's defaults and thresholds", () => {
-    const timing = probeTiming({ httpGet: { port: 80 } });
-    expect(timing).toEqual({
-      initialDelayMs: 0,
-      periodMs: 10_000,
-      timeoutMs: 1000,
-      failureThreshold: 3,
-      successThreshold: 1,
-    });
-    const readiness = new ProbeState(timing, false);
-    expect(readiness.record(false)).toBeUndefined();
-    expect(readiness.record(true)).toBe(true);
-    const liveness = new ProbeState(timing, true);
-    expect([liveness.record(false), liveness.record(false)]).toEqual([undefined, undefined]);
-    expect(liveness.record(true)).toBeUndefined(); // a success resets the count
-    expect([liveness.record(false), liveness.record(false), liveness.record(false)]).toEqual([
-      undefined,
-      undefined,
-      false,
-    ]);
-  });
-
-  it("names pods by template and backs off crash restarts", () => {
-    expect(templateHash({ a: 1 })).toBe(templateHash({ a: 1 }));
-    expect(templateHash({ a: 1 })).not.toBe(templateHash({ a: 2 }));
-    expect(templateHash({})).toMatch(/^[a-z2-9]{10}$/);
-    expect([1, 2, 3, 10].map(crashBackoffMs)).toEqual([10_000, 20_000, 40_000, 300_000]);
-  });
-
-  it("round-robins over the ready endpoints only", () => {
-    const rr = new RoundRobin<string>();
-    expect([rr.pick(["a", "b"]), rr.pick(["a", "b"]), rr.pick(["a", "b"])]).toEqual(["a", "b", "a"]);
-    expect(rr.pick([])).toBeUndefined();
   });
 });
 

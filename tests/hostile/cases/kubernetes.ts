@@ -1,5 +1,6 @@
-// Hostile Kubernetes manifests for 16.8.2: thousands of containerPorts (each would be a published port), and a pod
-// that asks for the host (privileged, a hostPath of /). Both must be refused before anything is built or run.
+// Hostile Kubernetes manifests for 16.8.2: thousands of containerPorts, and a pod that asks for the host (privileged,
+// a hostPath of /). Both must be refused by the playground's own checks, before any image is built and before the
+// cluster is asked (so they are refused the same with no cluster running).
 import type { CaseContext, HostileCase } from "../support/case";
 import { ownerContainers } from "../support/engine";
 import { lessonFiles } from "../support/programs";
@@ -34,7 +35,7 @@ export const kubernetesCases: HostileCase[] = [
     timeoutMs: 180_000,
     async run(ctx) {
       const ports = Array.from({ length: MANY_PORTS - 1 }, (_, i) => `            - containerPort: ${10_000 + i}\n`);
-      // One replica, so that a rendition which took the manifest anyway would publish the ports only once.
+      // One replica, so that a manifest taken anyway would cost one pod only.
       const client = await runManifest(ctx, (yaml) =>
         edit(yaml, "containerPort: 8080\n", ports.join("")).replace("replicas: 3", "replicas: 1"),
       );
@@ -51,18 +52,17 @@ export const kubernetesCases: HostileCase[] = [
     timeoutMs: 180_000,
     async run(ctx) {
       const client = await runManifest(ctx, (yaml) => {
+        // The container's own securityContext turned privileged, and the host's root mounted.
+        const escalated = yaml.replace(
+          "            allowPrivilegeEscalation: false\n",
+          "            privileged: true\n            allowPrivilegeEscalation: true\n",
+        );
+        if (escalated === yaml)
+          throw new Error(`the securityContext is no longer in ${MANIFEST}: update the hostile case`);
         const container = edit(
-          yaml,
+          escalated,
           "image: playground/web:1.0 # a pinned tag, never :latest\n",
-          [
-            "          securityContext:",
-            "            privileged: true",
-            "            allowPrivilegeEscalation: true",
-            "          volumeMounts:",
-            "            - name: host-root",
-            "              mountPath: /host",
-            "",
-          ].join("\n"),
+          ["          volumeMounts:", "            - name: host-root", "              mountPath: /host", ""].join("\n"),
         );
         const at = container.indexOf("---\napiVersion: v1\nkind: Service");
         if (at < 0) throw new Error(`the Service is no longer second in ${MANIFEST}: update the hostile case`);

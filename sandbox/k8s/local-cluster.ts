@@ -1,0 +1,18 @@
+// Where the playground's own single-node cluster (`npm run cluster`) keeps what the engine needs of it: the admin
+// kubeconfig and the socket of its containerd (the runtime learners' images are loaded into). One place for both
+// the engine and the scripts that start the cluster.
+import path from "node:path";
+
+/** Certificates, configs, etcd data, kubelet and containerd roots, logs, the kubeconfig. */
+export const CLUSTER_STATE_DIR = process.env.PLAYGROUND_CLUSTER_STATE ?? "/var/lib/go-microservices-playground/cluster";
+/** Sockets, PID files and what `up` recorded about the host (tmpfs: a reboot forgets it with the processes). */
+export const CLUSTER_RUN_DIR = process.env.PLAYGROUND_CLUSTER_RUN ?? "/run/go-microservices-playground/cluster";
+
+export const localCluster = {
+  kubeconfig: path.join(CLUSTER_STATE_DIR, "kubeconfig"),
+  containerdSocket: path.join(CLUSTER_RUN_DIR, "containerd", "containerd.sock"),
+  /** The progress lines of the last `build`/`up` (the lesson page shows them while the cluster starts). */
+  progressLog: path.join(CLUSTER_STATE_DIR, "progress.log"),
+  /** containerd's namespace for the kubelet's images. */
+  containerdNamespace: "k8s.io",
+};
