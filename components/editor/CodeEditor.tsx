@@ -1,8 +1,9 @@
 "use client";
 // The Monaco editor of a lesson: one model per file, compiler messages as markers. Loaded only in the browser.
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Editor, type OnMount } from "@monaco-editor/react";
 import { editorTheme, monaco } from "./monaco-setup";
+import { attachGopls } from "./gopls";
 import { languageOf } from "@/lib/client/files";
 import type { Diagnostic, LessonFiles } from "@/sandbox/types";
 
@@ -49,6 +50,7 @@ export default function CodeEditor({
   const onChangeRef = useRef(onChange);
   const filesRef = useRef(files);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const [mounted, setMounted] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
   useEffect(() => {
     onChangeRef.current = onChange;
     filesRef.current = files;
@@ -70,6 +72,22 @@ export default function CodeEditor({
       for (const m of models) if (!m.isDisposed()) m.dispose();
     };
   }, [slug]);
+
+  // gopls behind the editor: the lesson's Go files opened in it, its answers as completions, hovers and markers.
+  // Ctrl/Cmd+S also organizes imports and formats the Go file (the page's own save still runs: the key is not eaten).
+  useEffect(() => {
+    if (!mounted) return;
+    const gopls = attachGopls(slug, mounted);
+    const keys = mounted.onKeyDown((e) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.keyCode === monaco.KeyCode.KeyS) {
+        void gopls.formatOnSave();
+      }
+    });
+    return () => {
+      keys.dispose();
+      gopls.dispose();
+    };
+  }, [slug, mounted]);
 
   // Text replaced from outside (reset): push it into the models.
   useEffect(() => {
@@ -121,9 +139,11 @@ export default function CodeEditor({
 
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;
+    setMounted(editor);
     window.__playgroundEditor = { editor, monaco };
     editor.onDidDispose(() => {
       editorRef.current = null;
+      setMounted(null);
       if (window.__playgroundEditor?.editor === editor) delete window.__playgroundEditor;
     });
   };
