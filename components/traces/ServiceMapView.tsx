@@ -11,7 +11,19 @@ const NODE_H = 38;
 /** Room between two columns for an edge's two-line label; small enough that three columns fit a narrow panel. */
 const SIZE = { columnGap: NODE_W + 104, rowGap: NODE_H + 40, marginX: NODE_W / 2 + 6, marginY: NODE_H / 2 + 22 };
 
-export function ServiceMapView({ lang, spans }: { lang: UiLang; spans: SpanData[] }) {
+export function ServiceMapView({
+  lang,
+  spans,
+  faulty,
+  onPickEdge,
+}: {
+  lang: UiLang;
+  spans: SpanData[];
+  /** "from→to" of the links with a fault in force: their arrows are drawn as faulty. */
+  faulty?: Set<string>;
+  /** Clicking an arrow picks its link for the fault panel. */
+  onPickEdge?: (from: string, to: string) => void;
+}) {
   const map = useMemo(() => buildServiceMap(spans), [spans]);
   const layout = useMemo(() => layoutServiceMap(map, SIZE), [map]);
   const colors = useMemo(() => serviceColors(spans), [spans]);
@@ -45,7 +57,17 @@ export function ServiceMapView({ lang, spans }: { lang: UiLang; spans: SpanData[
           {map.edges.map((e) => {
             const from = at.get(e.from);
             const to = at.get(e.to);
-            return from && to ? <Edge key={`${e.from}→${e.to}`} lang={lang} edge={e} from={from} to={to} /> : null;
+            return from && to ? (
+              <Edge
+                key={`${e.from}→${e.to}`}
+                lang={lang}
+                edge={e}
+                from={from}
+                to={to}
+                faulty={faulty?.has(`${from.label}→${to.label}`) ?? false}
+                onPick={onPickEdge && (() => onPickEdge(from.label, to.label))}
+              />
+            ) : null;
           })}
           {layout.nodes.map((n) => (
             <Node key={n.id} lang={lang} node={n} color={colors.get(n.id) ?? 0} />
@@ -91,7 +113,21 @@ function Node({ lang, node, color }: { lang: UiLang; node: PlacedNode; color: nu
   );
 }
 
-function Edge({ lang, edge, from, to }: { lang: UiLang; edge: MapEdge; from: PlacedNode; to: PlacedNode }) {
+function Edge({
+  lang,
+  edge,
+  from,
+  to,
+  faulty,
+  onPick,
+}: {
+  lang: UiLang;
+  edge: MapEdge;
+  from: PlacedNode;
+  to: PlacedNode;
+  faulty: boolean;
+  onPick?: () => void;
+}) {
   let d: string;
   let lx: number;
   let ly: number;
@@ -120,7 +156,11 @@ function Edge({ lang, edge, from, to }: { lang: UiLang; edge: MapEdge; from: Pla
       data-calls={edge.calls}
       data-errors={edge.errors}
       data-error={errors || undefined}
+      data-faulty={faulty || undefined}
+      onClick={onPick}
+      style={onPick ? { cursor: "pointer" } : undefined}
     >
+      {onPick && <title>{`${from.label} → ${to.label}: ${t(lang, "faults.title")}`}</title>}
       <path d={d} markerEnd="url(#map-arrow)" />
       <text x={lx} y={ly - 14} textAnchor="middle" className="map-edge-label">
         {edge.calls} {t(lang, edge.calls === 1 ? "traces.call" : "traces.calls")}
@@ -130,6 +170,7 @@ function Edge({ lang, edge, from, to }: { lang: UiLang; edge: MapEdge; from: Pla
       </text>
       <text x={lx} y={ly - 2} textAnchor="middle" className="map-edge-label muted">
         p50 {formatDuration(edge.p50Us)}
+        {faulty && <tspan className="map-edge-errors">{` · ⚡ ${t(lang, "faults.activeOn")}`}</tspan>}
       </text>
     </g>
   );

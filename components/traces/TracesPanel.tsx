@@ -16,6 +16,8 @@ import {
   type WaterfallRow,
 } from "./trace-model";
 import { ServiceMapView } from "./ServiceMapView";
+import { FaultPanel, faultyLinks, linkKey } from "./FaultPanel";
+import type { FaultsControl } from "@/components/run/hooks/useFaults";
 import "./traces.css";
 
 /** The tab key the workspace gives this panel among its terminals (not a valid service name). */
@@ -33,17 +35,25 @@ export interface TracesPanelProps {
   traced?: boolean;
   /** The trace ID of the request panel's last request, to jump to its trace. */
   lastRequestTraceId?: string;
+  /** The run's fault links (a lesson with `faults`): controlled beside the service map. */
+  faults?: FaultsControl;
 }
 
 type View = "waterfall" | "map";
 
-export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTraceId }: TracesPanelProps) {
+export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTraceId, faults }: TracesPanelProps) {
   const traces = useMemo(() => groupTraces(spans), [spans]);
   const colors = useMemo(() => serviceColors(spans), [spans]);
   // null: follow the newest trace as new ones arrive; a click pins one.
   const [pinned, setPinned] = useState<string | null>(null);
   const [openSpan, setOpenSpan] = useState<string | null>(null);
   const [view, setView] = useState<View>("waterfall");
+  const [pickedLink, setPickedLink] = useState<string | null>(null);
+  const faulty = useMemo(() => faultyLinks(faults?.links), [faults?.links]);
+  const faultPanel =
+    faults && (faults.links?.length ?? 0) > 0 ? (
+      <FaultPanel lang={lang} faults={faults} selected={pickedLink} onSelect={setPickedLink} />
+    ) : null;
 
   const selected = traces.find((t) => t.traceId === pinned) ?? traces[0];
   const rows = useMemo(
@@ -61,6 +71,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
             {t(lang, "traces.notTraced")} <Link href="/lessons/tracing">{t(lang, "traces.notTracedLink")}</Link>
           </p>
         )}
+        {faultPanel}
       </div>
     );
   }
@@ -114,7 +125,24 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
           />
         ))}
       </div>
-      {view === "map" && <ServiceMapView lang={lang} spans={spans} />}
+      {view === "map" && (
+        <div className="traces-map-and-faults">
+          <ServiceMapView
+            lang={lang}
+            spans={spans}
+            faulty={faulty}
+            onPickEdge={
+              faults?.links?.length
+                ? (from, to) => {
+                    const key = linkKey({ from, to });
+                    if (faults.links?.some((l) => linkKey(l) === key)) setPickedLink(key);
+                  }
+                : undefined
+            }
+          />
+          {faultPanel}
+        </div>
+      )}
       {view === "waterfall" && selected && (
         <section className="traces-waterfall" aria-label={t(lang, "traces.waterfall")} data-trace-id={selected.traceId}>
           <header className="wf-head">

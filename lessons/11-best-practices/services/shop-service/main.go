@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func main() {
@@ -77,6 +79,9 @@ func run() error {
 		defer cancel()
 
 		item, attempts, err := inventory.GetItem(ctx, r.PathValue("id"))
+		// The span otelhttp opened for this request: the breaker's state after the call is an attribute of it.
+		span := trace.SpanFromContext(r.Context())
+		span.SetAttributes(attribute.String("breaker.state", inventory.BreakerState()), attribute.Int("attempts", len(attempts)))
 		if attempts == nil {
 			attempts = []Attempt{}
 		}
@@ -96,6 +101,8 @@ func run() error {
 		case errors.Is(err, gobreaker.ErrOpenState):
 			// Fail fast: no call was made. A real shop might fall back to a cached answer here.
 			status, answer["error"] = http.StatusServiceUnavailable, "circuit breaker is open: inventory-service was not called"
+			// Said on the purchase's own span too, so the waterfall shows why it has no client spans under it.
+			span.AddEvent("circuit breaker open: call refused")
 		case errors.Is(err, gobreaker.ErrTooManyRequests):
 			status, answer["error"] = http.StatusServiceUnavailable, "circuit breaker is half-open and busy with a trial call"
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errNoTimeLeft):
