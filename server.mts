@@ -18,9 +18,12 @@ import {
   callGrpc,
   describeGrpc,
   grpcTarget,
+  goplsPool,
 } from "./sandbox/index.ts";
 import { ProtocolFailure, RunSessions, type Follower } from "./lib/server/sessions.ts";
 import { SocketShells } from "./lib/server/shells.ts";
+import { watchCluster } from "./lib/server/cluster-watch.ts";
+import { SocketGopls } from "./lib/server/gopls.ts";
 import { eventLoopStatsRoute } from "./lib/server/event-loop.ts";
 import {
   HARDENING_HEADERS,
@@ -34,6 +37,7 @@ import {
 } from "./lib/server/http-guard.ts";
 import { EVENT_WEIGHTS, EventLimiter, rateLimited, tooManyInFlight } from "./lib/server/rate-limit.ts";
 import { PREFS_BOOT_SCRIPT } from "./lib/shared/prefs.ts";
+import { classConfig, isClassMode, startClassMode, type ClassMode, type Identity } from "./lib/server/class/index.ts";
 import {
   IMAGE_PROGRESS_BACKLOG,
   MAX_MESSAGE_BYTES,
@@ -43,8 +47,14 @@ import {
   describeInvalid,
   grpcCallPayload,
   grpcDescribePayload,
+  goplsChangePayload,
+  goplsOpenPayload,
+  goplsRequestPayload,
+  goplsSourcePayload,
   requestPayload,
   serviceActionPayload,
+  faultActionPayload,
+  faultsPayload,
   shellAckPayload,
   shellInputPayload,
   shellOpenPayload,
@@ -64,6 +74,14 @@ import {
 // Next.js would otherwise report usage to its telemetry service; this playground makes no outside calls.
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 const dev = process.argv.includes("--dev");
+/**
+ * Solo (the default): one learner on this machine, no sign-in. Class (`--class` or PLAYGROUND_MODE=class): a teacher
+ * hosts the server for a class behind a TLS proxy; learners join by invite and a signed cookie says who they are.
+ */
+const classMode = isClassMode(process.argv, process.env);
+const classSettings = classMode ? classSettingsOrExit() : undefined;
+// The pages (rendered in this process) read the mode from here, whichever way it was chosen.
+if (classMode) process.env.PLAYGROUND_MODE = "class";
 const port = Number(process.env.PORT ?? 3000);
 // 127.0.0.1 by default: code in a sandbox must not find the app through its network's gateway.
 const hostname = process.env.HOST ?? "127.0.0.1";
@@ -95,12 +113,28 @@ function prerenderedScriptHashes(): string[] {
 
 const log = (line: string) => console.log(`[playground] ${line}`);
 
-type PlaygroundSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketAuth>;
-type PlaygroundServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketAuth>;
+/** A class server without its settings must not start half-configured: one line saying what is missing, exit 1. */
+function classSettingsOrExit(): ReturnType<typeof classConfig> {
+  try {
+    return classConfig(process.env);
+  } catch (err) {
+    console.error(`[playground] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+/** What the server knows of a socket: its run owner (`clientId`) and, in class mode, who signed in. */
+type SocketData = SocketAuth & { who?: Identity; sessionKey?: string };
+type PlaygroundSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type PlaygroundServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 // --- engine and image status, broadcast to every page ---
 
-let status: PlaygroundStatus = { engine: { state: "checking" }, image: { state: "unknown" } };
+let status: PlaygroundStatus = {
+  engine: { state: "checking" },
+  image: { state: "unknown" },
+  cluster: { state: "checking" },
+};
 const progressBacklog: string[] = [];
 let pendingProgress: string[] = [];
 let progressTimer: ReturnType<typeof setTimeout> | undefined;
@@ -287,7 +321,21 @@ await app.prepare();
 const handler = app.getRequestHandler();
 // PLAYGROUND_EVENT_LOOP_STATS=1 only: the event loop's delay on a loopback-only debug route (hostile tests read it).
 const eventLoopStats = eventLoopStatsRoute();
-const httpServer = createServer((req, res) => void (eventLoopStats?.(req, res) || handler(req, res)));
+// Class mode's routes and gate come before Next: without the class's cookie, no page of it is served.
+let classes: ClassMode | undefined;
+async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (eventLoopStats?.(req, res)) return;
+  if (classes && (await classes.handle(req, res))) return;
+  await handler(req, res);
+}
+const httpServer = createServer(
+  (req, res) =>
+    void serve(req, res).catch((err: unknown) => {
+      console.error("[playground] request failed", err);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Something went wrong on the server.\n");
+    }),
+);
 
 // The guard runs before any listener: socket.io (attached below) takes its requests ahead of Next's handler, and Next
 // in dev adds upgrade listeners of its own later, so guarding at emit is the one place that sees everything.
@@ -305,9 +353,42 @@ const io: PlaygroundServer = new Server(httpServer, {
   serveClient: false,
 });
 
-const sessions = new RunSessions({ startRun, getRun }, { log });
+const sessions = new RunSessions(
+  { startRun, getRun },
+  { log, onRun: (owner, run) => classes?.hub.runStarted(owner, run) },
+);
+
+/** Rooms: every socket of one run owner, the teachers of a class, every socket of a class. */
+const ownerRoom = (owner: string) => `owner:${owner}`;
+const wallRoom = (classId: string) => `wall:${classId}`;
+const classRoom = (classId: string) => `class:${classId}`;
+const sessionRoom = (key: string) => `session:${key}`;
+
+if (classSettings) {
+  classes = await startClassMode(classSettings, {
+    sendCard: (classId, card) => io.to(wallRoom(classId)).emit("class:card", card),
+    stopRun: (owner) => sessions.stop(owner),
+    disconnectOwner: (owner) => io.in(ownerRoom(owner)).disconnectSockets(true),
+    disconnectClass: (classId) => io.in(classRoom(classId)).disconnectSockets(true),
+    disconnectSession: (key) => io.in(sessionRoom(key)).disconnectSockets(true),
+  });
+}
 
 io.use((socket, nextMiddleware) => {
+  if (classes) {
+    // Class mode: the owner of runs is who the cookie says, never an id the page picked.
+    classes.identifySocket(socket.handshake.headers.cookie).then(
+      (found) => {
+        if (!found) return nextMiddleware(new Error("sign in to the class first"));
+        socket.data.clientId = found.owner;
+        socket.data.who = found.who;
+        socket.data.sessionKey = found.sessionKey;
+        nextMiddleware();
+      },
+      (err: unknown) => nextMiddleware(err instanceof Error ? err : new Error(String(err))),
+    );
+    return;
+  }
   const clientId = clientIdSchema.safeParse((socket.handshake.auth as Partial<SocketAuth>)?.clientId);
   if (!clientId.success) return nextMiddleware(new Error("a client id is required"));
   socket.data.clientId = clientId.data;
@@ -319,6 +400,15 @@ io.on("connection", (rawSocket) => {
   const clientId = socket.data.clientId;
   const follower: Follower = { id: socket.id, send: (batch) => socket.emit("run:events", batch) };
   sessions.connect(clientId, follower);
+  const who = socket.data.who;
+  if (classes && who) {
+    void socket.join([ownerRoom(clientId), classRoom(who.classId), sessionRoom(socket.data.sessionKey ?? "")]);
+    if (who.role === "teacher") {
+      void socket.join(wallRoom(who.classId));
+      socket.emit("class:wall", classes.hub.wall(who.classId));
+    }
+    classes.hub.connected(who);
+  }
   socket.emit("status", status);
   if (status.image.state === "preparing" && progressBacklog.length > 0)
     socket.emit("image:progress", [...progressBacklog]);
@@ -345,14 +435,30 @@ io.on("connection", (rawSocket) => {
     return { ok: true as const };
   });
 
-  handle(socket, "run:request", requestPayload, async (payload) => ({
-    response: await sessions.request(clientId, payload),
-  }));
+  handle(socket, "run:request", requestPayload, async (payload) => {
+    const label = `${payload.method} ${payload.service}${payload.path}`;
+    try {
+      const response = await sessions.request(clientId, payload);
+      classes?.hub.requestAnswered(clientId, label, response.status);
+      return { response };
+    } catch (err) {
+      classes?.hub.requestAnswered(clientId, label, 0);
+      throw err;
+    }
+  });
 
   handle(socket, "run:service", serviceActionPayload, async (payload) => {
     await sessions.serviceAction(clientId, payload);
     log(`client ${clientId.slice(0, 8)}: ${payload.action} ${payload.service} in run ${payload.runId}`);
     return { ok: true as const };
+  });
+
+  handle(socket, "run:faults", faultsPayload, async ({ runId }) => ({ links: await sessions.faults(clientId, runId) }));
+
+  handle(socket, "run:fault", faultActionPayload, async (payload) => {
+    const links = await sessions.faultAction(clientId, payload);
+    log(`client ${clientId.slice(0, 8)}: fault ${payload.action} on ${payload.link.from} → ${payload.link.to}`);
+    return { links };
   });
 
   handle(socket, "run:update-files", updateFilesPayload, async (payload) => ({
@@ -374,6 +480,22 @@ io.on("connection", (rawSocket) => {
   listen(socket, "shell:resize", shellResizePayload, ({ runId, cols, rows }) => shells.resize(runId, { cols, rows }));
   listen(socket, "shell:ack", shellAckPayload, ({ runId, chars }) => shells.ack(runId, chars));
 
+  // gopls behind the editor: the lesson's Go files opened once, edits as they are typed, questions answered.
+  const gopls = new SocketGopls(goplsPool, clientId, {
+    diagnostics: (lessonSlug, path, diagnostics) => socket.emit("gopls:diagnostics", { lessonSlug, path, diagnostics }),
+  });
+  handle(socket, "gopls:open", goplsOpenPayload, async ({ lessonSlug, files, focus }) => {
+    await gopls.open(lessonSlug, files, focus);
+    return { ok: true as const };
+  });
+  listen(socket, "gopls:change", goplsChangePayload, ({ lessonSlug, path, changes }) =>
+    gopls.change(lessonSlug, path, changes),
+  );
+  handle(socket, "gopls:request", goplsRequestPayload, async ({ lessonSlug, method, path, position }) => ({
+    result: await gopls.request(lessonSlug, method, path, position),
+  }));
+  handle(socket, "gopls:source", goplsSourcePayload, async ({ lessonSlug, path }) => gopls.source(lessonSlug, path));
+
   handle(socket, "grpc:describe", grpcDescribePayload, async ({ runId, service }) => {
     const run = sessions.liveRun(clientId, runId);
     return { description: await describeGrpc(grpcTarget(run.services(), service), service) };
@@ -394,11 +516,13 @@ io.on("connection", (rawSocket) => {
     shells.detachAll();
     limiter.forgetSocket(socket.id);
     sessions.disconnect(clientId, socket.id);
+    if (who) classes?.hub.disconnected(who);
   });
 });
 
 httpServer.listen(port, hostname, () => {
   log(`${dev ? "development" : "production"} server on http://${hostname}:${port}`);
+  if (classSettings) log(`class mode: public URL ${classSettings.publicUrl.href}, data in ${classSettings.dataDir}`);
   log(`answers to ${hosts.hosts.map((h) => (h.port ? `${h.name}:${h.port}` : h.name)).join(", ")}`);
   if (
     ["0.0.0.0", "::"].includes(hostname) &&
@@ -409,6 +533,7 @@ httpServer.listen(port, hostname, () => {
       "listening on every address, but other machines' names are refused: set PLAYGROUND_ALLOWED_HOSTS or PLAYGROUND_PUBLIC_URL",
     );
   void bringUpEngine();
+  watchCluster((cluster) => setStatus({ cluster }), log);
 });
 
 let closing = false;
@@ -418,10 +543,14 @@ async function shutdown(signal: string): Promise<void> {
   log(`${signal}: stopping runs and closing`);
   const force = setTimeout(() => process.exit(1), 15_000);
   force.unref();
-  await stopAllRuns().catch((err: unknown) => log(`stopping runs failed: ${String(err)}`));
+  await Promise.all([
+    stopAllRuns().catch((err: unknown) => log(`stopping runs failed: ${String(err)}`)),
+    goplsPool.closeAll().catch((err: unknown) => log(`closing gopls failed: ${String(err)}`)),
+  ]);
   io.close();
   httpServer.close();
   await app.close().catch(() => {});
+  classes?.close();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

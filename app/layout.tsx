@@ -19,6 +19,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       data-lang={DEFAULT_PREFS.lang}
       data-theme={DEFAULT_PREFS.theme}
       data-sidebar={DEFAULT_PREFS.sidebar}
+      // Class mode (set by server.mts): the page syncs the learner's work with the server (lib/client/class-sync.ts).
+      data-class-mode={process.env.PLAYGROUND_MODE === "class" ? "1" : undefined}
       suppressHydrationWarning
     >
       <head>

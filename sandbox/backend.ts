@@ -24,6 +24,11 @@ export interface ProcessSpec {
   hostname: string;
   /** The names the run's other processes reach it by. */
   aliases: string[];
+  /**
+   * Names this process alone resolves to the given addresses before asking the run's DNS (its /etc/hosts): a
+   * caller whose calls to a service go through the run's fault proxy (faults.ts) while everyone else's go direct.
+   */
+  hosts?: Record<string, string>;
   workingDir?: string;
   env: Record<string, string>;
   labels: Record<string, string>;
@@ -52,6 +57,8 @@ export interface OutputSink {
 export interface Started {
   /** Container port → port on 127.0.0.1. */
   readonly hostPorts: ReadonlyMap<number, number>;
+  /** Its address on the run's network (what another process's `hosts` can name). */
+  readonly address?: string;
   /** Its stdin when it reads one (ProcessSpec.stdin). */
   readonly stdin?: Writable;
   /** Its exit code when it ends (-1 when the backend lost track of it). */
@@ -78,6 +85,8 @@ export interface SandboxProcess {
   writeFile(path: string, text: string, user: string): Promise<void>;
   /** The size of its terminal (ProcessSpec.tty). */
   resize(cols: number, rows: number): Promise<void>;
+  /** The first `maxBytes` of one file inside it, read as `user` (a module's source shown read-only). */
+  readFile(path: string, user: string, maxBytes: number): Promise<{ text: string; truncated: boolean }>;
 }
 
 export interface Backend {
@@ -85,14 +94,23 @@ export interface Backend {
   createNetwork(runId: string, labels: Record<string, string>): Promise<RunNetwork>;
   /** Removes a run's network and what isolates it; idempotent. */
   removeNetwork(network: RunNetwork): Promise<void>;
-  /** Makes a process on the run's network (not started: a run that stops meanwhile only has to remove it). */
-  create(network: RunNetwork, spec: ProcessSpec): Promise<SandboxProcess>;
+  /**
+   * Makes a process on the run's network (not started: a run that stops meanwhile only has to remove it). Without a
+   * network (null) it has none at all, not even loopback to another container: a tool such as gopls that only reads
+   * its files.
+   */
+  create(network: RunNetwork | null, spec: ProcessSpec): Promise<SandboxProcess>;
   /** The images a learner's Dockerfile may start from (nothing is pulled). */
   baseImages(): Promise<BaseImage[]>;
   /** Builds a learner's image from their Dockerfile, within the request's limits and deadline. */
   buildImage(request: BuildRequest): Promise<BuiltImage>;
   /** Removes an image a run built; idempotent. */
   removeImage(tag: string): Promise<void>;
+  /**
+   * A learner's image as an archive (`docker save`) that names it `ref`: how an image reaches a cluster's own
+   * runtime without a registry.
+   */
+  exportImage(tag: string, ref: string): Promise<NodeJS.ReadableStream>;
   /** Removes, by label, everything of runs no live process owns (a crashed server's leftovers). */
   reapOrphans(liveRunIds: Set<string>): Promise<{ containers: number; networks: number; images: number }>;
 }

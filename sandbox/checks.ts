@@ -1,6 +1,7 @@
 // A lesson's checks: one request each, and what its answer (and the spans of its trace) must be; or a slow request
 // that must survive its service being stopped. Evaluation is pure so it is unit-tested; running a check is the part that talks to a run.
-import type { CheckExpect, CheckSpec, SurvivesStopCheckSpec } from "../lib/shared/lesson-schema";
+import { describeFault } from "../lib/shared/faults";
+import type { CheckExpect, CheckSpec, FaultCheckSpec, SurvivesStopCheckSpec } from "../lib/shared/lesson-schema";
 import { traceComplete, traceProblems } from "./trace-checks";
 import type { HttpResponseSummary, RunEvent, RunHandle, ServiceState, SpanData } from "./types";
 
@@ -229,12 +230,39 @@ async function runRequestCheck(run: RunHandle, check: RequestCheckSpec): Promise
   }
 }
 
+/**
+ * A fault step: puts the fault on its link (or takes it off) through the run's fault proxy, then reads the link back
+ * to prove it is (or no longer is) in force, so the checks that follow run under exactly what the step says.
+ */
+export async function runFaultStep(run: RunHandle, step: FaultCheckSpec): Promise<CheckResult> {
+  const { link } = step;
+  const links = step.add ? await run.addFault(link, step.add) : await run.removeFault(link, step.remove!);
+  const state = links.find((l) => l.from === link.from && l.to === link.to);
+  const problems: string[] = [];
+  const name = step.add?.type ?? step.remove!;
+  const present = state?.faults.find((f) => f.name === name);
+  if (!state) problems.push(`the run has no fault link ${link.from} → ${link.to}`);
+  else if (
+    step.add &&
+    !(present && Object.entries(step.add).every(([k, v]) => (present as Record<string, unknown>)[k] === v))
+  )
+    problems.push(
+      `${link.from} → ${link.to} has ${present ? describeFault(present) : `no ${name}`} after adding ${describeFault({ ...step.add, name })}`,
+    );
+  else if (step.remove && present) problems.push(`${link.from} → ${link.to} still has ${describeFault(present)}`);
+  return { name: step.name.en, ok: problems.length === 0, problems };
+}
+
 export async function runChecks(run: RunHandle, checks: CheckSpec[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
       if (check.kind === "survives-stop") {
         results.push(evaluateSurvivesStop(check, await runSurvivesStop(run, check)));
+        continue;
+      }
+      if (check.kind === "fault") {
+        results.push(await runFaultStep(run, check));
         continue;
       }
       results.push(await runRequestCheck(run, check));

@@ -31,6 +31,8 @@ export interface SandboxContainer {
   pids: number;
   /** The cgroup parent of every sandbox container (cpu-weight.ts), where the engine's cgroups are ours to arrange. */
   cgroupParent: string | undefined;
+  /** Name → address lines of this container's /etc/hosts (ProcessSpec.hosts). */
+  hosts?: Record<string, string>;
 }
 
 export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
@@ -52,5 +54,8 @@ export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
     DnsOptions: SANDBOX_DNS_OPTIONS,
     Sysctls: NO_IPV6_SYSCTLS,
     ...(c.cgroupParent ? { CgroupParent: c.cgroupParent } : {}),
+    ...(c.hosts && Object.keys(c.hosts).length
+      ? { ExtraHosts: Object.entries(c.hosts).map(([name, ip]) => `${name}:${ip}`) }
+      : {}),
   };
 }

@@ -11,6 +11,7 @@ import { buildServiceImage, removeBuiltImage, type BuildRequest, type BuiltImage
 import { localBaseImages } from "./image";
 import type { BaseImage } from "./base-images";
 import { writeIntoContainer } from "./live-files";
+import { readFromContainer } from "./container-read";
 import {
   addIsolation,
   bridgeName,
@@ -68,8 +69,9 @@ export class DockerBackend implements Backend {
     await removeNetwork(this.docker, network.id);
   }
 
-  async create(network: RunNetwork, spec: ProcessSpec): Promise<SandboxProcess> {
-    const ports = spec.ports.map((p) => `${p}/tcp`);
+  async create(network: RunNetwork | null, spec: ProcessSpec): Promise<SandboxProcess> {
+    // No network: no interface but loopback, and so nothing to publish either.
+    const ports = network ? spec.ports.map((p) => `${p}/tcp`) : [];
     const container = await this.docker.createContainer({
       name: `playground-${spec.name}`,
       Image: spec.image,
@@ -87,17 +89,18 @@ export class DockerBackend implements Backend {
       Tty: spec.tty ?? false,
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
       HostConfig: sandboxHostConfig({
-        network: network.name,
+        network: network?.name ?? "none",
         ports,
         tmpfs: spec.tmpfs,
         memoryBytes: spec.memoryBytes,
         cpus: spec.cpus,
         pids: spec.pids,
         cgroupParent: await this.cgroupParent(),
+        hosts: spec.hosts,
       }),
-      NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: spec.aliases } } },
+      ...(network ? { NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: spec.aliases } } } } : {}),
     });
-    return new DockerProcess(spec, container);
+    return new DockerProcess(spec, container, network?.name ?? "none");
   }
 
   baseImages(): Promise<BaseImage[]> {
@@ -112,6 +115,22 @@ export class DockerBackend implements Backend {
     return removeBuiltImage(this.docker, tag);
   }
 
+  async exportImage(tag: string, ref: string): Promise<NodeJS.ReadableStream> {
+    const colon = ref.lastIndexOf(":");
+    await this.docker.getImage(tag).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
+    const archive = await this.docker.getImage(ref).get();
+    // The second name only served to name the archive's image; the run's own tag keeps the image.
+    archive.on(
+      "end",
+      () =>
+        void this.docker
+          .getImage(ref)
+          .remove({ noprune: true })
+          .catch(() => {}),
+    );
+    return archive;
+  }
+
   reapOrphans(liveRunIds: Set<string>): Promise<Reaped> {
     return reapDockerOrphans(this.docker, liveRunIds, this.firewall);
   }
@@ -124,6 +143,7 @@ class DockerProcess implements SandboxProcess {
   constructor(
     private readonly spec: ProcessSpec,
     readonly container: Docker.Container,
+    private readonly network: string,
   ) {}
 
   get name(): string {
@@ -154,6 +174,7 @@ class DockerProcess implements SandboxProcess {
     }
     return {
       hostPorts,
+      address: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
       stdin: this.spec.stdin ? stream : undefined,
       exited,
       pause: () => stream.pause(),
@@ -191,6 +212,10 @@ class DockerProcess implements SandboxProcess {
 
   async resize(cols: number, rows: number): Promise<void> {
     await this.container.resize({ w: cols, h: rows });
+  }
+
+  readFile(path: string, user: string, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+    return readFromContainer(this.container, user, path, maxBytes);
   }
 }
 

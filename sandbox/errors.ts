@@ -17,6 +17,10 @@ export type SandboxErrorCode =
   | "GRPC_REFLECTION_LIMIT"
   /** The host firewall rules that isolate a run's network could not be installed or verified. */
   | "ISOLATION_FAILED"
+  /** The run's fault proxy (Toxiproxy) did not start or answer, or the run has none. */
+  | "FAULTS_FAILED"
+  /** The editor's gopls could not start, or did not answer in time. */
+  | "GOPLS_UNAVAILABLE"
   | "BAD_REQUEST";
 
 export class SandboxError extends Error {

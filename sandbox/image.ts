@@ -35,7 +35,8 @@ interface ServiceModule {
 }
 
 interface ToolList {
-  go: { package: string; version: string }[];
+  /** `binary` renames what `go install` names after the package's last element (cmd/server → toxiproxy-server). */
+  go: { package: string; version: string; binary?: string }[];
   host: { binary: string; data?: string[] }[];
   scripts: string[];
   /** Go programs of this repository (e.g. sandbox/collector), built from their own module. */
@@ -135,7 +136,7 @@ async function stageContext(inputs: ImageInputs, onProgress: (line: string) => v
     "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000::/work:/bin/sh\n",
   );
   await writeFile(path.join(rootfs, "etc/group"), "root:x:0:\nsandbox:x:1000:\n");
-  for (const script of ["run-service.sh", "warm-cache.sh"]) {
+  for (const script of ["run-service.sh", "warm-cache.sh", "run-gopls.sh"]) {
     await copyFile(path.join(IMAGE_SOURCES, script), path.join(rootfs, "opt/playground", script));
   }
   await copyFile(path.join(IMAGE_SOURCES, "Dockerfile"), path.join(ctx, "Dockerfile"));
@@ -185,7 +186,9 @@ async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line
   const toolCache = path.join(CACHE_ROOT, "tools");
   for (const tool of inputs.tools.go) {
     const name = path.basename(tool.package);
-    const cached = path.join(toolCache, "go", `${name}@${tool.version}`);
+    const binary = tool.binary ?? name;
+    // Keyed by the binary's name too: two packages of one module may both end in a generic element.
+    const cached = path.join(toolCache, "go", `${binary}@${tool.version}`);
     if (!existsSync(path.join(cached, name))) {
       onProgress(`building ${tool.package}@${tool.version}`);
       await run("go", ["install", `${tool.package}@${tool.version}`], {
@@ -201,7 +204,7 @@ async function stageTools(inputs: ImageInputs, rootfs: string, onProgress: (line
         },
       });
     }
-    await copyFile(path.join(cached, name), path.join(bin, name));
+    await copyFile(path.join(cached, name), path.join(bin, binary));
   }
   for (const tool of inputs.tools.local ?? []) {
     // Built fresh each image build (the host's build cache makes it quick); static, like every tool here.

@@ -112,3 +112,44 @@ export const SHELL_WINDOW_BYTES = 256 * 1024;
 export const MAX_SHELL_INPUT_BYTES = 16 * 1024;
 export const MAX_SHELL_COLS = 500;
 export const MAX_SHELL_ROWS = 200;
+
+/**
+ * A run's Toxiproxy (faults.ts): it copies bytes between a few services and keeps a handful of toxics, so it needs
+ * little; the bounds still hold if a learner piles up proxies and toxics through its API from the shell.
+ */
+export const FAULTS_MEMORY_BYTES = 64 * 1024 * 1024;
+export const FAULTS_CPUS = 0.5;
+export const FAULTS_PIDS = 64;
+/** How long its API may take to come up, and to answer one call. */
+export const FAULTS_READY_MS = 15_000;
+export const FAULTS_CALL_MS = 5_000;
+/** The largest answer read from its API: a learner may have created proxies and toxics without end. */
+export const FAULTS_MAX_ANSWER_BYTES = 256 * 1024;
+
+// gopls behind the editor (sandbox/gopls.ts): one container per learner and lesson, with no network at all.
+/** Its memory (no swap): gopls holds the type information of the lesson and its modules (grpc, otel, go-kit…). */
+export const GOPLS_MEMORY_BYTES = 768 * 1024 * 1024;
+/** One core at most, like a service; pids for gopls and the `go list` it runs. */
+export const GOPLS_CPUS = 1;
+export const GOPLS_PIDS = 128;
+/** Its /tmp and the workspace holding the lesson's Go files. */
+export const GOPLS_TMPFS_BYTES = 64 * 1024 * 1024;
+/** Without a request for this long it is removed; the next request starts it again, its documents reopened. */
+export const GOPLS_IDLE_MS = 5 * 60 * 1000;
+/** gopls processes on the machine at once: past it the one idle longest is removed to make room. */
+export const GOPLS_TOTAL = 8;
+/** A message from gopls (a completion list, a hover of a large doc comment) past this ends that gopls. */
+export const GOPLS_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/**
+ * How long one request may take before the editor gets no answer (the request is cancelled): the first ones after a
+ * start wait for gopls to load the lesson, which takes seconds on a busy machine.
+ */
+export const GOPLS_REQUEST_TIMEOUT_MS = 30_000;
+/** How long gopls may take to start and answer `initialize`. */
+export const GOPLS_START_TIMEOUT_MS = 30_000;
+/** Documents one learner may hold open in gopls at once: a lesson has about ten Go files. */
+export const GOPLS_MAX_OPEN_DOCUMENTS = 32;
+/** Edits in one change message (Monaco sends one per keystroke, a few for a multi-cursor edit or a paste). */
+export const GOPLS_MAX_CHANGES = 64;
+/** Source of a module opened read-only from a definition: the largest Go files of the lessons' modules are ~300 KiB. */
+export const GOPLS_MAX_SOURCE_BYTES = 1024 * 1024;

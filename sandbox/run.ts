@@ -5,9 +5,10 @@
 import type { Backend, RunNetwork } from "./backend";
 import { builtImageTag, imageSizeLine } from "./dockerfile-build";
 import { SandboxError } from "./errors";
+import { FAULTS_API_PORT, FAULTS_HOST, RunFaults } from "./faults";
 import { packFiles, validateFiles } from "./files";
 import { RunHistory } from "./history";
-import { LocalRendition } from "./k8s/rendition";
+import { ClusterDeployment } from "./k8s/cluster-run";
 import { builtImageLabels, runLabels } from "./labels";
 import { buildLearnerImage } from "./learner-image";
 import { Lifetime, RunEnded } from "./lifetime";
@@ -17,6 +18,7 @@ import { sendHttpRequest } from "./service-http";
 import { ServiceLife, type Launch, type ServiceHost } from "./service-life";
 import { RunShell, type ShellHandle } from "./shell";
 import { isFinal } from "./stages";
+import type { Fault, Link, LinkState } from "../lib/shared/faults";
 import type {
   HttpRequestSpec,
   HttpResponseSummary,
@@ -45,15 +47,19 @@ export class Run implements RunHandle, ServiceHost {
   private starting?: Promise<void>;
   private files?: LessonFiles;
   private imageTag?: string;
+  /** The run's fault proxy, for a lesson with fault links (started in prepare, before any caller exists). */
+  private faults?: RunFaults;
   /** The run's shell once opened (it ends with the run, or when its shell exits). */
   private shell?: Promise<RunShell>;
   private shells = 0;
   /** Set when a newer Run of the same owner takes over: the owner's standby is kept for that one. */
   replaced = false;
+  /** The lesson of the Run that took over: of the same lesson, it takes this one's cluster namespace too. */
+  successorLesson?: string;
   private endedWith?: RunEndReason;
   readonly createdAt = Date.now();
-  /** A lesson of Kubernetes manifests runs them on Docker (sandbox/k8s); undefined for every other lesson. */
-  private readonly rendition?: LocalRendition;
+  /** A lesson of Kubernetes manifests applies them to a cluster (sandbox/k8s); undefined for every other lesson. */
+  private readonly deployment?: ClusterDeployment;
 
   constructor(
     readonly id: string,
@@ -63,31 +69,29 @@ export class Run implements RunHandle, ServiceHost {
     readonly backend: Backend,
   ) {
     for (const spec of lesson.manifest.services) this.services_.set(spec.name, new ServiceLife(spec, this));
-    if (lesson.manifest.kubernetes) this.rendition = this.createRendition(lesson.manifest.kubernetes);
+    if (lesson.manifest.kubernetes) this.deployment = this.createDeployment(lesson.manifest.kubernetes);
   }
 
   get runId(): string {
     return this.id;
   }
 
-  /** One service per exposed Kubernetes Service (its stage, its port) and the rendition that drives them. */
-  private createRendition(spec: NonNullable<LoadedLesson["manifest"]["kubernetes"]>): LocalRendition {
+  /** One service per exposed Kubernetes Service (its stage, its port) and the deployment that drives them. */
+  private createDeployment(spec: NonNullable<LoadedLesson["manifest"]["kubernetes"]>): ClusterDeployment {
     for (const name of spec.services) {
       const service = { name, dir: spec.manifests[0], port: 80, protocol: "http" as const, env: {}, dependsOn: [] };
       this.services_.set(name, new ServiceLife(service, this, true));
     }
     const service = (name: string): ServiceLife => this.services_.get(name)!;
-    const rendition = new LocalRendition(
+    return new ClusterDeployment(
       {
         runId: this.id,
         lessonSlug: this.lesson.slug,
+        owner: this.owner,
         limits: this.limits,
         backend: this.backend,
         startedAt: () => service(spec.services[0]).startedAt,
-        network: () => this.network,
-        containerLabels: () => this.labels(),
         imageLabels: () => builtImageLabels(this.labels()),
-        stopping: () => this.life.ended,
         system: (text, name) => this.system(text, name),
         log: (name, stream, text) => service(name).output(stream, Buffer.from(text, "utf8")),
         diagnostics: (name, diagnostics) => this.emit({ type: "diagnostics", service: name, diagnostics }),
@@ -96,7 +100,6 @@ export class Run implements RunHandle, ServiceHost {
       },
       spec,
     );
-    return rendition;
   }
 
   labels(): Record<string, string> {
@@ -212,6 +215,9 @@ export class Run implements RunHandle, ServiceHost {
       this.network = network;
       this.life.own(() => Promise.all([...this.services_.values()].map((s) => s.removeProcess())));
       this.life.check();
+      // The proxy first: its address goes into each caller's /etc/hosts when the caller's container is made.
+      const faults = await this.startFaults(network, imageTag);
+      this.life.check();
       // A service built from a Dockerfile gets its process once its image exists (at Run, from the files).
       const tmpfs = `rw,exec,nosuid,nodev,size=${this.limits.tmpfsBytes},uid=1000,gid=1000`;
       await Promise.all(
@@ -224,11 +230,74 @@ export class Run implements RunHandle, ServiceHost {
               user: "1000:1000",
               stdin: true,
               tmpfs: { "/tmp": tmpfs, "/work": tmpfs },
+              hosts: faults?.hostsOf(s.name),
             }),
           ),
       );
     })();
     return this.preparing;
+  }
+
+  /** Starts the fault proxy of a lesson that declares fault links (faults.ts); undefined for every other lesson. */
+  private async startFaults(network: RunNetwork, imageTag: string): Promise<RunFaults | undefined> {
+    const declared = this.lesson.manifest.faults?.links;
+    if (!declared) return undefined;
+    const ports = new Map(this.lesson.manifest.services.map((s) => [s.name, s.port]));
+    const faults = await RunFaults.start({
+      backend: this.backend,
+      network,
+      runId: this.id,
+      image: imageTag,
+      labels: this.labels(),
+      links: declared.map((l) => ({ ...l, port: ports.get(l.to)! })),
+    });
+    this.life.own(() => faults.close());
+    this.faults = faults;
+    // Tabs that asked before the proxy was up (a page attaches as Run is pressed) learn its links from this.
+    this.emit({ type: "faults", links: await faults.list() });
+    return faults;
+  }
+
+  private faultProxy(): RunFaults {
+    if (this.life.ended) throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
+    if (!this.faults) {
+      throw new SandboxError(
+        "BAD_REQUEST",
+        this.lesson.manifest.faults
+          ? "The run's fault proxy is not up yet."
+          : "This lesson has no links to inject faults on.",
+        this.lesson.manifest.faults ? "Wait for the Run to start its services." : undefined,
+      );
+    }
+    return this.faults;
+  }
+
+  async faultLinks(): Promise<LinkState[]> {
+    if (!this.lesson.manifest.faults) return [];
+    // Asked as Run is pressed: the proxy is made while the run prepares.
+    await this.preparing?.catch(() => {});
+    if (!this.faults || this.life.ended) return [];
+    return this.faults.list();
+  }
+
+  async addFault(link: Link, fault: Fault): Promise<LinkState[]> {
+    const faults = this.faultProxy();
+    await faults.add(link, fault);
+    return this.faultsChanged(`fault on ${link.from} → ${link.to}: ${fault.type} added`);
+  }
+
+  async removeFault(link: Link, name: string): Promise<LinkState[]> {
+    const faults = this.faultProxy();
+    await faults.remove(link, name);
+    return this.faultsChanged(`fault on ${link.from} → ${link.to}: ${name} removed`);
+  }
+
+  /** Says the new state to every tab of the run (and in its log, so the learner sees when it changed). */
+  private async faultsChanged(what: string): Promise<LinkState[]> {
+    const links = await this.faultProxy().list();
+    this.system(what);
+    this.emit({ type: "faults", links });
+    return links;
   }
 
   /** Prepares (unless a standby already did) and launches every service with the learner's files. */
@@ -251,7 +320,7 @@ export class Run implements RunHandle, ServiceHost {
         for (const s of this.services_.values()) s.setStage("failed", (err as Error).message);
         throw err;
       }
-      const rendered = this.rendition?.start(files).catch((err: unknown) => {
+      const rendered = this.deployment?.start(files).catch((err: unknown) => {
         if (this.life.ended) return;
         for (const s of this.services_.values()) if (s.rendered) s.setStage("failed", (err as Error).message);
       });
@@ -351,7 +420,9 @@ export class Run implements RunHandle, ServiceHost {
         "Press Restart in its log pane to start it again (or Run to start every service).",
       );
     }
-    if (!service.hostPort || !["running", "starting"].includes(service.stage)) {
+    // A Kubernetes Service answers while a new Run builds its change: the earlier pods serve until the rollout.
+    const serving = ["running", "starting", ...(service.rendered ? ["building"] : [])];
+    if (!service.hostPort || !serving.includes(service.stage)) {
       throw new SandboxError("SERVICE_NOT_RUNNING", `${spec.service} is not running; press Run first.`);
     }
     return sendHttpRequest(service.hostPort, spec);
@@ -426,8 +497,8 @@ export class Run implements RunHandle, ServiceHost {
     if (service.rendered) {
       throw new SandboxError(
         "BAD_REQUEST",
-        `${name} is a Kubernetes Service of the local rendition: its pods are restarted by their liveness probes.`,
-        "Break a probe to see a pod restarted, or press Run to start every pod again.",
+        `${name} is a Kubernetes Service: its pods are the cluster's to stop and restart (liveness probes, rollouts).`,
+        "Break a probe to see a pod restarted, or edit and press Run to roll out a change.",
       );
     }
     return service;
@@ -511,6 +582,8 @@ export class Run implements RunHandle, ServiceHost {
       image,
       serial: ++this.shells,
       labels: this.labels(),
+      // toxiproxy-cli's default is localhost; in a run with faults it drives the run's proxy without a flag.
+      env: this.lesson.manifest.faults ? { TOXIPROXY_URL: `http://${FAULTS_HOST}:${FAULTS_API_PORT}` } : {},
     }).then(
       (shell) => {
         this.life.own(() => shell.close());
@@ -550,8 +623,11 @@ export class Run implements RunHandle, ServiceHost {
       .end(async () => {
         const all = [...this.services_.values()];
         for (const s of all) s.cutShort(patient);
-        // The rendition stops its own build and pods at once; start() then settles without waiting for them.
-        const renditionStopped = this.rendition?.stop();
+        // The deployment stops its build and watches at once; start() then settles without waiting for them. A Run
+        // replaced by the same learner's next one hands the namespace over (its pods serve through the rollout).
+        const deploymentStopped = this.deployment?.stop({
+          handOver: this.replaced && this.successorLesson === this.lesson.slug,
+        });
         // Only a service that got to serve gets a graceful stop; one still waiting for files or building is
         // killed at once (its PID 1 is a shell, which ignores SIGTERM, so a grace period would only be waited out).
         const graceful = new Set(all.filter((s) => s.stage === "starting" || s.stage === "running"));
@@ -561,7 +637,7 @@ export class Run implements RunHandle, ServiceHost {
         await Promise.all(all.map((s) => s.restarting?.catch(() => {})));
         await Promise.all(all.map((s) => s.retirement?.catch(() => {})));
         await this.preparing?.catch(() => {});
-        await renditionStopped;
+        await deploymentStopped;
         await Promise.all(all.map((s) => s.endWithRun(graceful.has(s), STOP_GRACE_SECONDS)));
       })
       .then(() => {

@@ -6,6 +6,7 @@ import { DockerBackend } from "./docker-backend";
 import { SandboxError, queueFullError } from "./errors";
 import { validateFiles } from "./files";
 import { ensureImage } from "./image";
+import { goplsPool } from "./gopls-pool";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { Run } from "./run";
 import type { RunHandle } from "./types";
@@ -78,6 +79,7 @@ export async function startRun(lessonSlug: string, files: unknown, opts: StartOp
   if (refusal) throw refusal;
   for (const r of excess) {
     r.replaced = true;
+    r.successorLesson = lesson.slug;
     void r.stop("stopped");
   }
 
@@ -179,7 +181,9 @@ export function getRun(runId: string): RunHandle | undefined {
 }
 
 export function liveRunIds(): Set<string> {
-  return new Set([...runs.values(), ...standbys.values()].filter((r) => !r.ended).map((r) => r.id));
+  const live = [...runs.values(), ...standbys.values()].filter((r) => !r.ended).map((r) => r.id);
+  // A learner's gopls is labelled like a run: it is not an orphan while its session lives.
+  return new Set([...live, ...goplsPool.liveIds()]);
 }
 
 export function listRuns(): RunHandle[] {

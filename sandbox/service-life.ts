@@ -31,6 +31,8 @@ export interface Launch {
   user: string;
   stdin: boolean;
   tmpfs: Record<string, string>;
+  /** Its /etc/hosts additions: a caller's callees that the run's fault proxy stands in for (faults.ts). */
+  hosts?: Record<string, string>;
 }
 
 /** What a service needs of the run it belongs to. */
@@ -177,6 +179,7 @@ export class ServiceLife {
       user: launch.user,
       hostname: spec.name,
       aliases: [spec.name],
+      hosts: launch.hosts,
       workingDir: launch.stdin ? "/work" : undefined,
       env: { PLAYGROUND_SERVICE_DIR: spec.dir, SERVICE_NAME: spec.name, PORT: String(spec.port), ...spec.env },
       labels: { ...host.labels(), [SERVICE_LABEL]: spec.name },

@@ -43,11 +43,13 @@ export interface ShellOptions {
   /** Counts the run's shells: one that exited may still be on its way out when the next one starts. */
   serial: number;
   labels: Record<string, string>;
+  /** More environment for the shell (e.g. where toxiproxy-cli finds the run's fault proxy). */
+  env?: Record<string, string>;
 }
 
 const BANNER =
   "\x1b[2mA shell on this run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/ " +
-  "(busybox, curl, grpcurl, consul). It closes with the run.\x1b[0m\r\n";
+  "(busybox, curl, grpcurl, consul, toxiproxy-cli). It closes with the run.\x1b[0m\r\n";
 
 export class RunShell implements ShellHandle {
   private reader?: ShellReader;
@@ -72,7 +74,7 @@ export class RunShell implements ShellHandle {
       hostname: "shell",
       aliases: ["shell"],
       workingDir: "/tmp",
-      env: { HOME: "/tmp", TERM: "xterm-256color", PS1: "shell:\\w$ " },
+      env: { ...opts.env, HOME: "/tmp", TERM: "xterm-256color", PS1: "shell:\\w$ " },
       labels: { ...opts.labels, [SERVICE_LABEL]: "shell" },
       ports: [],
       tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${SHELL_TMPFS_BYTES},uid=1000,gid=1000` },

@@ -1,4 +1,5 @@
 // The engine's public vocabulary: what the web side and the CLI see of a run. No dockerode types leak out.
+import type { Fault, Link, LinkState } from "../lib/shared/faults";
 import type { LessonManifest } from "../lib/shared/lesson-schema";
 import type { LiveFileResult } from "./live-files";
 import type { ShellHandle } from "./shell";
@@ -68,6 +69,8 @@ export type RunEvent =
   | { type: "image"; service: string; bytes: number; final: ImageStageSize; earlier: ImageStageSize[]; seconds: number }
   | { type: "queue"; position: number }
   | { type: "span"; span: SpanData }
+  /** The run's fault links and what is in force on each, after a change made from the page or by a check. */
+  | { type: "faults"; links: LinkState[] }
   | { type: "ended"; reason: RunEndReason; detail?: string };
 
 export type RunEndReason = "stopped" | "timeout" | "failed" | "engine-error";
@@ -119,6 +122,12 @@ export interface RunHandle {
   restartService(name: string): Promise<void>;
   /** Opens (or returns the open) shell of the run: a terminal in a toolbox container on its network. */
   openShell(size: { cols: number; rows: number }): Promise<ShellHandle>;
+  /** The run's fault links (the lesson's `faults`) and the faults in force on each; [] for a lesson without. */
+  faultLinks(): Promise<LinkState[]>;
+  /** Puts a fault on a link (replacing one of its type); then says every link's state as a "faults" event. */
+  addFault(link: Link, fault: Fault): Promise<LinkState[]>;
+  /** Takes the fault of this name (its type, or a toxic's name) off a link. */
+  removeFault(link: Link, name: string): Promise<LinkState[]>;
   /** Removes the run's containers and network; idempotent. */
   stop(reason?: RunEndReason): Promise<void>;
   readonly ended: boolean;

@@ -17,7 +17,9 @@ import {
 } from "../sandbox/index";
 import { loadLesson } from "../lib/server/lessons";
 import { spanToScreen } from "./bench-spans";
+import { goplsFigures } from "./bench-gopls";
 
+import { clusterFigures } from "./bench-cluster";
 const exec = promisify(execFile);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const SLUG = "monolith-vs-microservices";
@@ -265,7 +267,21 @@ async function main(): Promise<void> {
     concurrent_first_run_max_ms: median(classSlowest),
     ...(logRates.length ? { log_lines_per_s_to_browser: median(logRates) } : {}),
   };
-  console.log(JSON.stringify({ ...result, ...(await spanFigures()) }));
+  const gopls = await goplsFigures(REPS);
+  console.log(`gopls_ready_ms     ${gopls.readySamples.map(Math.round).join(" ")}`);
+  console.log(`gopls_completion_ms p50 ${gopls.completion_p50_ms} p95 ${gopls.completion_p95_ms}`);
+  console.log(`gopls_memory_mib   ${gopls.memory_mib} (room for ${gopls.per_machine_by_memory} in free memory)`);
+  console.log(
+    JSON.stringify({
+      ...result,
+      gopls_ready_ms: gopls.ready_ms,
+      gopls_completion_p95_ms: gopls.completion_p95_ms,
+      gopls_memory_mib: gopls.memory_mib,
+      gopls_per_machine_by_memory: gopls.per_machine_by_memory,
+      ...(await spanFigures()),
+      ...(await clusterFigures()),
+    }),
+  );
 }
 
 /** span_to_screen_ms p50/p95 (scripts/bench-spans.ts); it needs the production build that `npm run build` makes. */

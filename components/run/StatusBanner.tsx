@@ -11,11 +11,14 @@ export interface StatusBannerProps {
   view: RunView;
   notice: ProtocolError | null;
   onDismiss: () => void;
+  /** The lesson runs on the Kubernetes cluster: its state is shown until it is ready. */
+  needsCluster?: boolean;
 }
 
-export function StatusBanner({ lang, server, view, notice, onDismiss }: StatusBannerProps) {
+export function StatusBanner({ lang, server, view, notice, onDismiss, needsCluster }: StatusBannerProps) {
   const engine = server.status?.engine;
   const image = server.status?.image;
+  const cluster = needsCluster ? server.status?.cluster : undefined;
   return (
     <div className="banners">
       {server.connected === false && (
@@ -46,6 +49,20 @@ export function StatusBanner({ lang, server, view, notice, onDismiss }: StatusBa
           <strong>{t(lang, "imageFailed")}</strong>
           <span className="banner-detail">{image.message}</span>
           {image.hint && <span className="banner-fix">{image.hint}</span>}
+        </div>
+      )}
+      {cluster?.state === "starting" && (
+        <div className="banner banner-info" role="status" data-testid="cluster-starting">
+          <strong>
+            <span className="spinner" aria-hidden /> {t(lang, "clusterStarting")}
+          </strong>
+          <pre className="banner-log">{cluster.progress.join("\n")}</pre>
+        </div>
+      )}
+      {cluster?.state === "absent" && (
+        <div className="banner banner-warn" role="status" data-testid="cluster-absent">
+          <strong>{t(lang, "clusterAbsent")}</strong>
+          <span className="banner-detail">{cluster.detail}</span>
         </div>
       )}
       {view.queuePosition !== undefined && (

@@ -22,6 +22,7 @@ import { StatusBanner } from "./StatusBanner";
 import { Splitter, useSplit } from "@/components/ui/Splitter";
 import { useEdits } from "./hooks/useEdits";
 import { useRun } from "./hooks/useRun";
+import { useFaults } from "./hooks/useFaults";
 import { useServiceActions } from "./hooks/useServiceActions";
 import { useRequests } from "./hooks/useRequests";
 import { useLiveSave } from "./hooks/useLiveSave";
@@ -50,7 +51,7 @@ export interface WorkspaceProps {
   traces?: boolean;
   /** Lesson path of each file a service re-reads while it runs → those services (from the manifest's liveFiles). */
   liveFiles?: Record<string, string[]>;
-  /** Kubernetes Services of the local rendition: their pods are restarted by probes, not by Stop/Restart. */
+  /** Kubernetes Services (lesson 16.8.2): their pods are the cluster's to restart, not Stop/Restart's. */
   renderedServices?: string[];
   /** Each service's folder in the lesson, so a file:line in its output links to the file. */
   serviceDirs?: Record<string, string>;
@@ -78,6 +79,7 @@ export function Workspace({
   const { view, spans, bus } = run;
   const live = isLive(view);
   const actions = useServiceActions(run.runId, run.report);
+  const faults = useFaults(view.runId, live, view.faults);
   const sends = useRequests(slug, requests, run.runId, view.runId);
   const markers = useMemo(() => diagnosticsByFile(view.diagnostics), [view.diagnostics]);
   const [active, setActive] = useActiveFile(paths, markers);
@@ -118,6 +120,10 @@ export function Workspace({
   );
   const hasServices = services.length > 0;
   const engineDown = server.status?.engine?.state === "unreachable";
+  // A Kubernetes lesson runs once the cluster is ready; until then its banner says how far the cluster has got.
+  const needsCluster = (renderedServices?.length ?? 0) > 0;
+  const clusterState = server.status?.cluster?.state;
+  const clusterWait = needsCluster && clusterState !== undefined && clusterState !== "ready";
   const { files, loaded, revision, isModified: modified } = edits;
   const anyModified = paths.some(modified);
   // Only a file with edits has changes to show; the plain editor comes back once it matches the original again.
@@ -139,9 +145,9 @@ export function Workspace({
               className="btn btn-run"
               onClick={startRun}
               // Not before the stored edits are loaded (and the page hydrated): a Run then would build the original files.
-              disabled={!loaded || run.busy === "start" || engineDown}
+              disabled={!loaded || run.busy === "start" || engineDown || clusterWait}
               aria-label={t(lang, live ? "runAgain" : "run")}
-              title={t(lang, "runHint")}
+              title={t(lang, clusterWait ? "clusterNeeded" : "runHint")}
             >
               <span className="btn-icon" aria-hidden>
                 ▶
@@ -207,7 +213,14 @@ export function Workspace({
         </div>
       )}
 
-      <StatusBanner lang={lang} server={server} view={view} notice={run.notice} onDismiss={() => run.report(null)} />
+      <StatusBanner
+        lang={lang}
+        server={server}
+        view={view}
+        notice={run.notice}
+        onDismiss={() => run.report(null)}
+        needsCluster={needsCluster}
+      />
 
       <div
         className="ws-main"
@@ -332,6 +345,7 @@ export function Workspace({
                       hasRun={view.runId !== null}
                       traced={traces === true || spans.length > 0}
                       lastRequestTraceId={sends.lastTraceId}
+                      faults={faults}
                     />
                   ),
                   active: terminalTab === TRACES_TAB,

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Bi } from "./Bi";
 import { LangToggle, SidebarToggle, ThemeToggle } from "./PrefToggles";
 import { SessionKeeper } from "./SessionKeeper";
+import { ClassBadge } from "../class/ClassBadge";
 import { UI } from "@/lib/shared/ui-text";
 
 export function TopBar({ crumb, withSidebar = false }: { crumb?: { zh: string; en: string }; withSidebar?: boolean }) {
@@ -27,6 +28,7 @@ export function TopBar({ crumb, withSidebar = false }: { crumb?: { zh: string; e
         </span>
       )}
       <span className="spacer" />
+      <ClassBadge />
       <LangToggle />
       <ThemeToggle />
       <SessionKeeper />

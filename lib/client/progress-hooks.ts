@@ -12,6 +12,7 @@ import {
   type Progress,
 } from "./progress";
 import type { RunView } from "./run-state";
+import { classWork, saveProgressToClass } from "./class-sync";
 
 const listeners = new Set<() => void>();
 
@@ -56,8 +57,11 @@ export function useProgress(): Progress | null {
 }
 
 function update(change: (p: Progress) => Progress): void {
-  if (updateProgress(localStorage, change)) changed();
+  if (updateProgress(localStorage, change, saveProgressToClass)) changed();
 }
+
+/** Class mode: the progress saved on the server shows once it is laid into this browser's storage. */
+if (typeof window !== "undefined") void classWork().then((me) => me && changed());
 
 type Target = { service: string; method: string; path: string };
 

@@ -124,12 +124,17 @@ export function loadProgress(store: KeyValueStore): Progress {
  * Applies one change to what is stored now (not to a copy read earlier), so another tab's records survive.
  * Returns false when nothing changed or the browser refused the write.
  */
-export function updateProgress(store: KeyValueStore, change: (p: Progress) => Progress): boolean {
+export function updateProgress(
+  store: KeyValueStore,
+  change: (p: Progress) => Progress,
+  saved: (before: Progress, after: Progress) => void = () => {},
+): boolean {
   const before = loadProgress(store);
   const after = change(before);
   if (after === before) return false;
   try {
     store.setItem(PROGRESS_KEY, serializeProgress(after));
+    saved(before, after);
     return true;
   } catch {
     // Progress is a convenience: a full or disabled storage must not break the workspace.

@@ -1,6 +1,7 @@
 // What the page knows about the current run, folded from the engine's events; and how events read in a terminal.
 import type { Diagnostic, RunEndReason, RunEvent, ServiceStage, ServiceState, SpanData } from "../../sandbox/types";
 import { MAX_SPANS_PER_RUN } from "../../sandbox/limits";
+import type { LinkState } from "../shared/faults";
 
 /** "idle": no run yet (or the page has not attached to one). */
 export type ServiceStatus = ServiceStage | "idle";
@@ -21,6 +22,8 @@ export interface RunView {
   ended?: { reason: RunEndReason; detail?: string };
   /** The latest compiler messages of each service; emptied when its next build succeeds. */
   diagnostics: Record<string, Diagnostic[]>;
+  /** The run's fault links and what is in force on each, as the last change said (undefined: not asked yet). */
+  faults?: LinkState[];
 }
 
 /** The engine names run-wide lines with this service. */
@@ -75,11 +78,14 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       return { ...view, diagnostics: { ...view.diagnostics, [event.service]: event.diagnostics } };
     case "queue":
       return { ...view, queuePosition: event.position };
+    case "faults":
+      return { ...view, faults: event.links };
     case "ended":
       return {
         ...view,
         queuePosition: undefined,
         ended: { reason: event.reason, detail: event.detail },
+        faults: undefined,
         services: view.services.map((s) =>
           s.stage === "failed" || s.stage === "idle" ? s : { ...s, stage: "stopped", hostPort: undefined },
         ),

@@ -1,12 +1,14 @@
 // Socket events per client and per socket: token buckets by event weight, and a cap on calls still waiting for an answer.
 import type { ClientToServerEvents, ProtocolError } from "../shared/socket-protocol";
 
-export type EventWeight = "run" | "call" | "keys" | "ack";
+export type EventWeight = "run" | "call" | "keys" | "ack" | "lsp";
 
 /**
  * Heavy events start or stop containers ("run") or make the server call into a run ("call": each may carry 1 MiB and
- * last up to 30 s); "keys" is typing into a shell (a message per keystroke, a paste in a few); "ack" is the
- * terminals' flow control, sent once per batch of output, cheap but frequent.
+ * last up to 30 s); "keys" is typing into a shell (a message per keystroke, a paste in a few) or into the editor (a
+ * change for gopls per keystroke); "ack" is the terminals' flow control, sent once per batch of output, cheap but
+ * frequent; "lsp" is the editor asking gopls (a completion as a word starts, a hover as the mouse rests, signature
+ * help after "(" and ","), answered in milliseconds and bounded again per learner by gopls-session.ts.
  */
 export const EVENT_WEIGHTS: Record<keyof ClientToServerEvents, EventWeight> = {
   "run:attach": "run",
@@ -15,6 +17,9 @@ export const EVENT_WEIGHTS: Record<keyof ClientToServerEvents, EventWeight> = {
   "run:service": "run",
   "run:request": "call",
   "run:update-files": "call",
+  // A fault is a few calls to the run's proxy: as cheap as a request, and as bounded.
+  "run:faults": "call",
+  "run:fault": "call",
   "grpc:describe": "call",
   "grpc:call": "call",
   "run:ack": "ack",
@@ -22,6 +27,10 @@ export const EVENT_WEIGHTS: Record<keyof ClientToServerEvents, EventWeight> = {
   "shell:input": "keys",
   "shell:resize": "keys",
   "shell:ack": "ack",
+  "gopls:open": "run",
+  "gopls:change": "keys",
+  "gopls:request": "lsp",
+  "gopls:source": "lsp",
 };
 
 export interface Budget {
@@ -41,6 +50,7 @@ export const SOCKET_BUDGETS: Record<EventWeight, Budget> = {
   call: { burst: 20, perSecond: 5 },
   keys: { burst: 200, perSecond: 60 },
   ack: { burst: 400, perSecond: 200 },
+  lsp: { burst: 40, perSecond: 20 },
 };
 
 /** Per client id (all tabs of one browser session): twice a tab's, so a second tab is not starved by the first. */
@@ -49,6 +59,7 @@ export const CLIENT_BUDGETS: Record<EventWeight, Budget> = {
   call: { burst: 40, perSecond: 10 },
   keys: { burst: 400, perSecond: 120 },
   ack: { burst: 800, perSecond: 400 },
+  lsp: { burst: 80, perSecond: 40 },
 };
 
 /** Calls into a run (HTTP, gRPC, live files) one client may have waiting at once: each holds a connection and memory. */

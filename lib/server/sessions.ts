@@ -7,10 +7,12 @@ import {
   type RunHandle,
 } from "../../sandbox/index";
 import { FlowWindow, LineDropCounter } from "../shared/flow-control";
+import type { LinkState } from "../shared/faults";
 import {
   EVENT_BATCH_BYTES,
   EVENT_BATCH_MS,
   RECONNECT_GRACE_MS,
+  type FaultActionPayload,
   type ProtocolError,
   type RequestPayload,
   type RunEventsBatch,
@@ -181,12 +183,15 @@ interface ClientSession {
 export interface SessionOptions {
   graceMs?: number;
   log?: (line: string) => void;
+  /** Told of every run a client starts (class mode keeps the teacher's wall and the run history from it). */
+  onRun?: (clientId: string, run: RunHandle) => void;
 }
 
 export class RunSessions {
   private readonly sessions = new Map<string, ClientSession>();
   private readonly graceMs: number;
   private readonly log: (line: string) => void;
+  private readonly onRun: (clientId: string, run: RunHandle) => void;
 
   constructor(
     private readonly engine: RunEngine,
@@ -194,6 +199,7 @@ export class RunSessions {
   ) {
     this.graceMs = opts.graceMs ?? RECONNECT_GRACE_MS;
     this.log = opts.log ?? (() => {});
+    this.onRun = opts.onRun ?? (() => {});
   }
 
   connect(clientId: string, follower: Follower): void {
@@ -264,6 +270,7 @@ export class RunSessions {
       await beforeStart();
       const run = await this.engine.startRun(lessonSlug, files, { owner: clientId });
       session.runId = run.id;
+      this.onRun(clientId, run);
       // The tab may have gone while the image was built: a pending grace timer stops the run, an expired one did not see it.
       if (this.sessions.get(clientId) !== session) {
         await run.stop("stopped");
@@ -308,6 +315,18 @@ export class RunSessions {
     const run = this.liveRun(clientId, payload.runId);
     if (payload.action === "stop") await run.stopService(payload.service);
     else await run.restartService(payload.service);
+  }
+
+  /** The faults of the client's live run: listed, or one added or removed on a link. */
+  async faults(clientId: string, runId: string): Promise<LinkState[]> {
+    return this.liveRun(clientId, runId).faultLinks();
+  }
+
+  async faultAction(clientId: string, payload: FaultActionPayload): Promise<LinkState[]> {
+    const run = this.liveRun(clientId, payload.runId);
+    return payload.action === "add"
+      ? run.addFault(payload.link, payload.fault)
+      : run.removeFault(payload.link, payload.name);
   }
 
   /** The client's live run with this id (for calls to its services); NO_RUN if it has ended or is not theirs. */

@@ -1,5 +1,6 @@
 // The lesson manifest (lessons/<NN-slug>/lesson.json): validated at load time and in tests.
 import { z } from "zod";
+import { FAULT_TYPES, faultSchema, linkSchema, toxicNameSchema } from "./faults";
 
 const bilingual = z.object({ zh: z.string().min(1), en: z.string().min(1) });
 
@@ -134,7 +135,34 @@ export const survivesStopCheckSchema = requestSchema.extend({
   expect: checkExpectSchema,
 });
 
-export const checkSchema = z.discriminatedUnion("kind", [requestCheckSchema, survivesStopCheckSchema]);
+/**
+ * A step, not a request: puts a fault on one of the lesson's fault links (`add`), or takes one off (`remove`, by its
+ * type), so the checks after it prove what the services do under it (a breaker that opens) and after it (one that
+ * closes again).
+ */
+export const faultCheckSchema = z
+  .object({
+    kind: z.literal("fault"),
+    name: bilingual,
+    link: linkSchema,
+    add: faultSchema.optional(),
+    remove: z.union([z.enum(FAULT_TYPES), toxicNameSchema]).optional(),
+  })
+  .strict()
+  .refine((c) => (c.add === undefined) !== (c.remove === undefined), "a fault step either adds or removes a fault");
+
+export const checkSchema = z.discriminatedUnion("kind", [
+  requestCheckSchema,
+  survivesStopCheckSchema,
+  faultCheckSchema,
+]);
+
+/**
+ * The links a run routes through its fault proxy (sandbox/faults.ts): each caller's calls to its callee. The proxy
+ * listens on the callee's port in the callee's stead, so a callee is the target of one link at most and two links'
+ * callees have different ports.
+ */
+export const faultsSchema = z.object({ links: z.array(linkSchema).min(1).max(8) }).strict();
 
 /** Image name as a Kubernetes manifest writes it, e.g. "playground/web:1.0". */
 const imageName = z
@@ -166,6 +194,8 @@ export const manifestSchema = z
     requests: z.array(requestSchema).default([]),
     checks: z.array(checkSchema).default([]),
     kubernetes: kubernetesSchema.optional(),
+    /** Runs a fault proxy (Toxiproxy) between these services, driven from the service map, the shell and checks. */
+    faults: faultsSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const all = runnableServices(m);
@@ -178,7 +208,7 @@ export const manifestSchema = z
     for (const s of m.services)
       for (const d of s.dependsOn)
         if (!names.has(d)) ctx.addIssue({ code: "custom", message: `${s.name} depends on unknown service ${d}` });
-    for (const r of [...m.requests, ...m.checks])
+    for (const r of [...m.requests, ...m.checks.filter((c) => c.kind !== "fault")])
       if (!names.has(r.service))
         ctx.addIssue({ code: "custom", message: `request "${r.name.en}" targets unknown service ${r.service}` });
     // Only a service of the lesson's own can be stopped and started again; a Kubernetes Service's pods cannot.
@@ -187,6 +217,29 @@ export const manifestSchema = z
         ctx.addIssue({
           code: "custom",
           message: `check "${c.name.en}" cannot stop ${c.service}: not a service of the lesson`,
+        });
+    const links = m.faults?.links ?? [];
+    const portOf = new Map(m.services.map((s) => [s.name, s.port]));
+    const targets = new Map<number, string>();
+    for (const l of links) {
+      const where = `fault link ${l.from} → ${l.to}`;
+      if (!portOf.has(l.from) || !portOf.has(l.to))
+        ctx.addIssue({ code: "custom", message: `${where}: both ends must be services of the lesson` });
+      if (l.from === l.to) ctx.addIssue({ code: "custom", message: `${where}: a service does not call itself` });
+      const port = portOf.get(l.to);
+      if (port === undefined) continue;
+      if (targets.has(port))
+        ctx.addIssue({
+          code: "custom",
+          message: `${where}: the proxy already listens on port ${port} for ${targets.get(port)}; a callee (and its port) is the target of one link`,
+        });
+      targets.set(port, l.to);
+    }
+    for (const c of m.checks)
+      if (c.kind === "fault" && !links.some((l) => l.from === c.link.from && l.to === c.link.to))
+        ctx.addIssue({
+          code: "custom",
+          message: `check "${c.name.en}" acts on ${c.link.from} → ${c.link.to}, which is not one of the lesson's fault links`,
         });
   });
 
@@ -222,3 +275,4 @@ export type SpanMatcher = z.infer<typeof spanMatcherSchema>;
 export type TraceExpect = z.infer<typeof traceExpectSchema>;
 export type CheckExpect = z.infer<typeof checkExpectSchema>;
 export type SurvivesStopCheckSpec = z.infer<typeof survivesStopCheckSchema>;
+export type FaultCheckSpec = z.infer<typeof faultCheckSchema>;

@@ -1,8 +1,11 @@
 // The socket.io vocabulary shared by server.mts and the browser: event names, payloads, and their validation.
 import { z } from "zod";
+import type { WallCard } from "./class-protocol";
 import type { HttpResponseSummary, LiveFileResult, RunEvent, ServiceState } from "../../sandbox/types";
+import type { GoplsDiagnostic } from "../../sandbox/gopls-results";
 import type { SandboxErrorCode } from "../../sandbox/errors";
 import type { GrpcCallResult, GrpcDescription } from "./grpc-shapes";
+import { faultSchema, linkSchema, toxicNameSchema, type LinkState } from "./faults";
 
 /** Largest message a client may send (a run's files); socket.io drops the connection above it. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -94,6 +97,16 @@ export const serviceActionPayload = z
   .object({ runId, service: serviceName, action: z.enum(["stop", "restart"]) })
   .strict();
 export type ServiceActionPayload = z.infer<typeof serviceActionPayload>;
+
+/** The run's fault links and what is in force on each. */
+export const faultsPayload = z.object({ runId }).strict();
+/** Puts a fault on one link of the run (replacing one of its type), or takes one off by its name. */
+export const faultActionPayload = z.discriminatedUnion("action", [
+  z.object({ runId, link: linkSchema, action: z.literal("add"), fault: faultSchema }).strict(),
+  z.object({ runId, link: linkSchema, action: z.literal("remove"), name: toxicNameSchema }).strict(),
+]);
+export type FaultsPayload = z.infer<typeof faultsPayload>;
+export type FaultActionPayload = z.infer<typeof faultActionPayload>;
 /** A full protobuf name: package.Service (letters, digits, _ and dots). */
 const protoName = z
   .string()
@@ -141,6 +154,77 @@ export type ShellOpenPayload = z.infer<typeof shellOpenPayload>;
 export type ShellInputPayload = z.infer<typeof shellInputPayload>;
 export type ShellAckPayload = z.infer<typeof shellAckPayload>;
 
+/** A position in a document as LSP counts it: 0-based line, UTF-16 character. */
+const lspPosition = z
+  .object({ line: z.number().int().min(0).max(1_000_000), character: z.number().int().min(0).max(1_000_000) })
+  .strict();
+const lspRange = z.object({ start: lspPosition, end: lspPosition }).strict();
+/** A lesson-relative path of a Go file (the engine checks it is one of the lesson's own). */
+const goPath = z.string().min(1).max(300);
+/** Go files of a lesson that gopls gets at once, and the largest text of one (as a run's files). */
+export const MAX_GOPLS_FILES = 32;
+export const MAX_GOPLS_TEXT_CHARS = 256 * 1024;
+/** Edits in one change message: a keystroke is one, a multi-cursor edit a few. */
+export const MAX_GOPLS_CHANGES = 64;
+
+/** The lesson's Go files as the editor has them: gopls (re)opens them all, and starts if it is not running. */
+export const goplsOpenPayload = z
+  .object({
+    lessonSlug: slug,
+    files: z
+      .record(goPath, z.string().max(MAX_GOPLS_TEXT_CHARS))
+      .refine((f) => Object.keys(f).length <= MAX_GOPLS_FILES, { message: `at most ${MAX_GOPLS_FILES} files` }),
+    /** The file in front: its module loads first. */
+    focus: goPath.optional(),
+  })
+  .strict();
+
+/** An edit of one file as Monaco reports it (incremental, applied in order). */
+export const goplsChangePayload = z
+  .object({
+    lessonSlug: slug,
+    path: goPath,
+    changes: z
+      .array(z.object({ range: lspRange, text: z.string().max(MAX_GOPLS_TEXT_CHARS) }).strict())
+      .min(1)
+      .max(MAX_GOPLS_CHANGES),
+  })
+  .strict();
+
+export const GOPLS_METHODS = [
+  "completion",
+  "hover",
+  "signatureHelp",
+  "definition",
+  "formatting",
+  "organizeImports",
+] as const;
+
+/** One question to gopls about a file (at a position, for those that take one). */
+export const goplsRequestPayload = z
+  .object({
+    lessonSlug: slug,
+    method: z.enum(GOPLS_METHODS),
+    path: goPath,
+    position: lspPosition.optional(),
+  })
+  .strict();
+
+/** A read-only Go source of the image (a module's, the standard library's) that a definition pointed at. */
+export const goplsSourcePayload = z.object({ lessonSlug: slug, path: z.string().min(1).max(1024) }).strict();
+
+export type GoplsOpenPayload = z.infer<typeof goplsOpenPayload>;
+export type GoplsChangePayload = z.infer<typeof goplsChangePayload>;
+export type GoplsRequestPayload = z.infer<typeof goplsRequestPayload>;
+export type GoplsSourcePayload = z.infer<typeof goplsSourcePayload>;
+
+/** What a diagnostic of gopls looks like on the page. */
+export interface GoplsDiagnosticsMessage {
+  lessonSlug: string;
+  path: string;
+  diagnostics: GoplsDiagnostic[];
+}
+
 export type AttachPayload = z.infer<typeof attachPayload>;
 export type StartPayload = z.infer<typeof startPayload>;
 export type StopPayload = z.infer<typeof stopPayload>;
@@ -176,9 +260,18 @@ export type ImageStatus =
   | { state: "ready"; tag: string }
   | { state: "failed"; message: string; hint?: string };
 
+/** The Kubernetes cluster lesson 16.8.2 runs on; other lessons never wait for it. */
+export type ClusterStatusView =
+  | { state: "checking" }
+  | { state: "ready"; name: string }
+  /** Not answering yet: `progress` holds the last lines of its build/start when one is under way. */
+  | { state: "starting"; name: string; detail: string; progress: string[] }
+  | { state: "absent"; name: string; detail: string };
+
 export interface PlaygroundStatus {
   engine: EngineStatus;
   image: ImageStatus;
+  cluster: ClusterStatusView;
 }
 
 /** One message of a run's events to a tab. */
@@ -192,6 +285,9 @@ export interface RunEventsBatch {
 }
 
 export interface ServerToClientEvents {
+  /** Class mode, to the teacher's pages: every learner's card on connection, then one card whenever it changes. */
+  "class:wall": (cards: WallCard[]) => void;
+  "class:card": (card: WallCard) => void;
   /** Sent on connection and whenever the engine or the image changes. */
   status: (status: PlaygroundStatus) => void;
   /** Lines of the sandbox image build, as they come (a backlog on connection). */
@@ -202,6 +298,8 @@ export interface ServerToClientEvents {
   "shell:output": (payload: { runId: string; data: string }) => void;
   /** The shell ended: it exited (`code`), its run ended, or another tab opened it ("moved"). */
   "shell:closed": (payload: { runId: string; reason: "exited" | "moved"; code?: number }) => void;
+  /** gopls's diagnostics of one file of the lesson (all of them: an empty list clears the file's markers). */
+  "gopls:diagnostics": (payload: GoplsDiagnosticsMessage) => void;
 }
 
 export interface ClientToServerEvents {
@@ -216,6 +314,10 @@ export interface ClientToServerEvents {
   "run:update-files": (payload: UpdateFilesPayload, ack: Ack<{ results: LiveFileResult[] }>) => void;
   /** Stops one service of the run, or restarts it; the others go on running. */
   "run:service": (payload: ServiceActionPayload, ack: Ack<{ ok: true }>) => void;
+  /** The run's fault links and the faults in force on each ([] for a lesson without). */
+  "run:faults": (payload: FaultsPayload, ack: Ack<{ links: LinkState[] }>) => void;
+  /** Adds or removes a fault on one link; every tab of the run also gets the new state as a "faults" event. */
+  "run:fault": (payload: FaultActionPayload, ack: Ack<{ links: LinkState[] }>) => void;
   /** Flow control: log text written by the tab's terminals (no answer). */
   "run:ack": (payload: AckPayload) => void;
   /** Lists a running gRPC service's services and methods through its server reflection. */
@@ -230,10 +332,18 @@ export interface ClientToServerEvents {
   "shell:resize": (payload: ShellOpenPayload) => void;
   /** Flow control: shell output written by the tab's terminal (no answer). */
   "shell:ack": (payload: ShellAckPayload) => void;
+  /** Opens the lesson's Go files in this learner's gopls (started if it is not running). */
+  "gopls:open": (payload: GoplsOpenPayload, ack: Ack<{ ok: true }>) => void;
+  /** An edit of one open file (no answer; an edit out of step is ignored). */
+  "gopls:change": (payload: GoplsChangePayload) => void;
+  /** A question to gopls; the answer's shape depends on the method (sandbox/gopls-results.ts). */
+  "gopls:request": (payload: GoplsRequestPayload, ack: Ack<{ result: unknown }>) => void;
+  /** A read-only Go source of a module or the standard library. */
+  "gopls:source": (payload: GoplsSourcePayload, ack: Ack<{ text: string; truncated: boolean }>) => void;
 }
 
 /** Events sent without an ack: flow control and a shell's keystrokes. */
-export type NoAnswerEvent = "run:ack" | "shell:input" | "shell:resize" | "shell:ack";
+export type NoAnswerEvent = "run:ack" | "shell:input" | "shell:resize" | "shell:ack" | "gopls:change";
 /** Events that answer through an ack. */
 export type CallEvent = Exclude<keyof ClientToServerEvents, NoAnswerEvent>;
 

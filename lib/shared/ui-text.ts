@@ -54,6 +54,15 @@ const BASE = {
     en: "Preparing the sandbox image (a few minutes, first time only)",
   },
   imageFailed: { zh: "沙箱镜像构建失败", en: "The sandbox image could not be built" },
+  clusterStarting: {
+    zh: "Kubernetes 集群正在准备（第一次要编译，约 20 分钟；之后约 40 秒），就绪后即可运行本课",
+    en: "The Kubernetes cluster is being prepared (the first time compiles it, ~20 min; later ~40 s); this lesson runs once it is ready",
+  },
+  clusterAbsent: {
+    zh: "本课运行在真实的 Kubernetes 集群上，而集群还没有启动",
+    en: "This lesson runs on a real Kubernetes cluster, and the cluster is not running",
+  },
+  clusterNeeded: { zh: "等待 Kubernetes 集群就绪", en: "Waiting for the Kubernetes cluster" },
   queued: { zh: "排队中，位置", en: "Waiting in the queue, position" },
   requests: { zh: "发送请求", en: "Requests" },
   service: { zh: "服务", en: "Service" },
@@ -304,6 +313,40 @@ const TRACES = {
   clickHint: { zh: "点击一行查看属性和事件", en: "Click a row for its attributes and events" },
 } as const satisfies Texts;
 
+/** Faults on the run's links (Toxiproxy), beside the service map. */
+const FAULTS = {
+  title: { zh: "故障注入", en: "Faults" },
+  intro: {
+    zh: "这些链路经过本次运行里的 Toxiproxy：选一条链路，给它加上延迟、限速、超时或连接重置，然后发请求，看 trace 里发生了什么。命令行里的 toxiproxy-cli 控制的是同一个代理。",
+    en: "These links go through the run's Toxiproxy: pick one, add latency, a bandwidth limit, a timeout or a connection reset, then send requests and watch the traces. toxiproxy-cli in the Shell drives the same proxy.",
+  },
+  noRun: { zh: "按“运行”后可以在这里注入故障。", en: "Press Run to inject faults here." },
+  links: { zh: "链路", en: "Links" },
+  none: { zh: "没有故障", en: "no faults" },
+  disabled: {
+    zh: "代理已被关闭（toxiproxy-cli toggle）：链路不通",
+    en: "proxy disabled (toxiproxy-cli toggle): the link is cut",
+  },
+  type: { zh: "故障类型", en: "Fault" },
+  latency: { zh: "延迟", en: "Latency" },
+  bandwidth: { zh: "限速", en: "Bandwidth" },
+  timeout: { zh: "超时（不再传数据）", en: "Timeout (nothing passes)" },
+  reset: { zh: "连接重置", en: "Connection reset" },
+  latencyMs: { zh: "延迟 ms", en: "Latency ms" },
+  jitterMs: { zh: "抖动 ms", en: "Jitter ms" },
+  rateKBps: { zh: "速率 KB/s", en: "Rate KB/s" },
+  timeoutMs: { zh: "多久后断开 ms（0 = 不断开）", en: "Close after ms (0 = never)" },
+  afterMs: { zh: "多久后重置 ms", en: "Reset after ms" },
+  add: { zh: "加上", en: "Add" },
+  remove: { zh: "去掉", en: "Remove" },
+  refresh: { zh: "刷新", en: "Refresh" },
+  answersNote: {
+    zh: "延迟加在两个方向上（请求和回答各慢这么多，一次往返慢两倍）；其他故障作用在被调用方返回的数据上。",
+    en: "Latency applies both ways (the request and the answer are each that late: a round trip, twice); the other faults act on the answers.",
+  },
+  activeOn: { zh: "有故障", en: "faulty" },
+} as const satisfies Texts;
+
 /** The run's shell: a terminal on the run's network. */
 const SHELL = {
   tab: { zh: "命令行", en: "Shell" },
@@ -342,11 +385,40 @@ function prefixed<P extends string, T extends Texts>(prefix: P, texts: T): Prefi
   return Object.fromEntries(Object.entries(texts).map(([k, v]) => [`${prefix}.${k}`, v])) as Prefixed<P, T>;
 }
 
+/** Class mode: the learner's badge and the teacher's wall. */
+const CLASS = {
+  signOut: { zh: "退出", en: "Sign out" },
+  teacher: { zh: "教师", en: "Teacher" },
+  returnLink: { zh: "在另一台电脑上继续（复制此链接）", en: "Continue on another computer (copy this link)" },
+  wallTitle: { zh: "课堂墙", en: "Class wall" },
+  noLearners: {
+    zh: "还没有学员加入。把邀请链接或课堂代码发给他们。",
+    en: "No learner has joined yet. Send them the invite link or the class code.",
+  },
+  online: { zh: "在线", en: "online" },
+  offline: { zh: "离线", en: "offline" },
+  revoked: { zh: "已移出", en: "removed" },
+  noRun: { zh: "尚未运行", en: "no run yet" },
+  ended: { zh: "已结束", en: "ended" },
+  lastActive: { zh: "最近活动", en: "last active" },
+  secondsAgo: { zh: "{n} 秒前", en: "{n} s ago" },
+  minutesAgo: { zh: "{n} 分钟前", en: "{n} min ago" },
+  progress: { zh: "进度", en: "Progress" },
+  checks: { zh: "最近请求", en: "Last requests" },
+  stopRun: { zh: "停止运行", en: "Stop run" },
+  revoke: { zh: "移出课堂", en: "Remove" },
+  revokeConfirm: { zh: "把 {name} 移出课堂？", en: "Remove {name} from the class?" },
+  closeClass: { zh: "关闭课堂", en: "Close the class" },
+  closeConfirm: { zh: "关闭课堂？所有人都会退出。", en: "Close the class? Everyone is signed out." },
+} as const satisfies Texts;
+
 export const UI = {
   ...BASE,
+  ...prefixed("class", CLASS),
   ...prefixed("grpc", GRPC),
   ...prefixed("traces", TRACES),
   ...prefixed("shell", SHELL),
+  ...prefixed("faults", FAULTS),
 };
 
 export type UiKey = keyof typeof UI;

@@ -61,7 +61,7 @@ describe("the run's shell", () => {
     const page = p.page!;
     await page.goto(`${BASE}/lessons/best-practices`);
     await chooseEnglish(page);
-    const run = page.locator(".lesson-lang.en").getByRole("button", { name: "Run in the shell" });
+    const run = page.locator(".lesson-lang.en").getByRole("button", { name: "Run in the shell" }).first();
     await run.click();
     // Without a run, the shell says what to do first.
     await expect.poll(() => page.getByText("press Run first, then run this command").isVisible()).toBe(true);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { startRun, type RunEvent, type RunHandle } from "../../sandbox/index";
 import { loadLesson } from "../../lib/server/lessons";
-import { collect, engine, logText, sandboxHooks } from "./helpers";
+import { collect, engine, logText, sandboxHooks, waitFor } from "./helpers";
 
 const SLUG = "configuration";
 const CONFIG = "services/config-service/config.yaml";
@@ -64,6 +64,8 @@ describe("live files in the configuration lesson", () => {
     );
     expect(after.message).toBe("Reloaded live");
     expect(after.config_version).toBeGreaterThan(first.config_version);
+    // The service answers from the new file as soon as it has reloaded; its log line may arrive a moment later.
+    await waitFor(events, (e) => e.type === "log" && /changed features\.greeting/.test(e.text), 15_000);
     const log = logText(events, "config-service");
     expect(log).toContain("config.yaml updated in the running container");
     expect(log).toMatch(/configuration reloaded/);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { manifestSchema, type SurvivesStopCheckSpec } from "../../lib/shared/lesson-schema";
 import { evaluateSurvivesStop, runChecks, runSurvivesStop, type StopOutcome } from "../../sandbox/checks";
 import type { HttpResponseSummary, RunEvent, RunHandle, ServiceStage, ServiceState } from "../../sandbox/types";
+import type { ActiveFault, Fault, Link, LinkState } from "../../lib/shared/faults";
 
 const base = {
   section: "16.1",
@@ -153,6 +154,24 @@ class FakeRun implements RunHandle {
     this.emit({ type: "log", service: "api", stream: "system", text: "api exited with code 137\n" });
   }
 
+  /** The faults on the one link shop → inventory, as a fault proxy would keep them; `sticky` ignores removals. */
+  faults: ActiveFault[] = [];
+  sticky = false;
+  private linkState(): LinkState[] {
+    return [{ from: "shop", to: "inventory", proxy: "shop__inventory", enabled: true, faults: [...this.faults] }];
+  }
+  async faultLinks(): Promise<LinkState[]> {
+    return this.linkState();
+  }
+  async addFault(_link: Link, fault: Fault): Promise<LinkState[]> {
+    this.faults = [...this.faults.filter((f) => f.name !== fault.type), { ...fault, name: fault.type }];
+    return this.linkState();
+  }
+  async removeFault(_link: Link, name: string): Promise<LinkState[]> {
+    if (!this.sticky) this.faults = this.faults.filter((f) => f.name !== name);
+    return this.linkState();
+  }
+
   emit(e: RunEvent): void {
     this.history.push(e);
     for (const l of this.listeners) l(e);
@@ -267,5 +286,77 @@ describe("running a survives-stop check", () => {
     expect(result.problems).toEqual([
       "api was killed at the end of the grace period: it did not exit by itself after SIGTERM",
     ]);
+  });
+});
+
+describe("fault steps", () => {
+  const base = {
+    section: "16.9",
+    title: { zh: "t", en: "t" },
+    summary: { zh: "s", en: "s" },
+    services: [
+      { name: "inventory", dir: "services/inventory", port: 8081 },
+      { name: "shop", dir: "services/shop", port: 8080, dependsOn: ["inventory"] },
+    ],
+    faults: { links: [{ from: "shop", to: "inventory" }] },
+  };
+  const step = (patch: object) => ({
+    kind: "fault",
+    name: { zh: "故障", en: "fault" },
+    link: { from: "shop", to: "inventory" },
+    ...patch,
+  });
+
+  it("are checked against the lesson's links, and either add or remove", () => {
+    expect(
+      manifestSchema.safeParse({ ...base, checks: [step({ add: { type: "latency", latencyMs: 800 } })] }).success,
+    ).toBe(true);
+    expect(manifestSchema.safeParse({ ...base, checks: [step({ remove: "latency" })] }).success).toBe(true);
+    expect(manifestSchema.safeParse({ ...base, checks: [step({})] }).success).toBe(false);
+    expect(
+      manifestSchema.safeParse({ ...base, checks: [step({ add: { type: "reset" }, remove: "reset" })] }).success,
+    ).toBe(false);
+    const other = manifestSchema.safeParse({
+      ...base,
+      checks: [step({ link: { from: "inventory", to: "shop" }, remove: "latency" })],
+    });
+    expect(other.success).toBe(false);
+    expect(JSON.stringify(other.error?.issues)).toContain("not one of the lesson's fault links");
+    // Out of bounds, or a field no fault has.
+    expect(
+      manifestSchema.safeParse({ ...base, checks: [step({ add: { type: "latency", latencyMs: 61_000 } })] }).success,
+    ).toBe(false);
+    expect(
+      manifestSchema.safeParse({ ...base, checks: [step({ add: { type: "latency", latencyMs: 1, x: 1 } })] }).success,
+    ).toBe(false);
+  });
+
+  it("refuses links the proxy could not serve: unknown ends, one callee twice, two callees on one port", () => {
+    const links = (l: object[]) => manifestSchema.safeParse({ ...base, faults: { links: l } }).success;
+    expect(links([{ from: "shop", to: "nowhere" }])).toBe(false);
+    expect(links([{ from: "shop", to: "shop" }])).toBe(false);
+    expect(
+      links([
+        { from: "shop", to: "inventory" },
+        { from: "shop", to: "inventory" },
+      ]),
+    ).toBe(false);
+  });
+
+  it("apply the fault, then prove it is in force (or gone)", async () => {
+    const run = new FakeRun({ answer: "before-stop" });
+    const m = manifestSchema.parse({
+      ...base,
+      checks: [step({ add: { type: "latency", latencyMs: 800, jitterMs: 50 } }), step({ remove: "latency" })],
+    });
+    const [added, removed] = await runChecks(run, m.checks);
+    expect(added).toMatchObject({ name: "fault", ok: true, problems: [] });
+    expect(removed).toMatchObject({ ok: true });
+    expect(run.faults).toEqual([]);
+
+    run.sticky = true;
+    const [, stuck] = await runChecks(run, m.checks);
+    expect(stuck.ok).toBe(false);
+    expect(stuck.problems).toEqual(["shop → inventory still has latency 800 ms ± 50 ms"]);
   });
 });

@@ -219,6 +219,9 @@ describe("RunSessions acks", () => {
         throw new Error("unused");
       },
       updateFiles: async () => [],
+      faultLinks: async () => [],
+      addFault: async () => [],
+      removeFault: async () => [],
       stopService: async () => {},
       restartService: async () => {},
       openShell: async () => {

@@ -85,6 +85,7 @@ describe("EventLimiter", () => {
       call: { burst: 1, perSecond: 1 },
       keys: { burst: 1, perSecond: 1 },
       ack: { burst: 1, perSecond: 1 },
+      lsp: { burst: 1, perSecond: 1 },
     });
     expect(limiter.admit("a", "s", "run:stop").ok).toBe(true);
     for (let i = 0; i < 100; i++) expect(limiter.admit("a", "s", "run:stop").ok).toBe(false);

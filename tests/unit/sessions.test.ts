@@ -10,6 +10,7 @@ import {
   stopPayload,
 } from "@/lib/shared/socket-protocol";
 import type { HttpRequestSpec, RunEndReason, RunEvent, RunHandle } from "@/sandbox/types";
+import type { Fault, Link, LinkState } from "@/lib/shared/faults";
 
 class FakeRun implements RunHandle {
   readonly history: RunEvent[] = [];
@@ -34,6 +35,18 @@ class FakeRun implements RunHandle {
   }
   services() {
     return [{ name: "svc", stage: "queued" as const, protocol: "http" as const }];
+  }
+  faultActions: string[] = [];
+  async faultLinks(): Promise<LinkState[]> {
+    return [];
+  }
+  async addFault(link: Link, fault: Fault): Promise<LinkState[]> {
+    this.faultActions.push(`add ${link.from}>${link.to} ${fault.type}`);
+    return [];
+  }
+  async removeFault(link: Link, name: string): Promise<LinkState[]> {
+    this.faultActions.push(`remove ${link.from}>${link.to} ${name}`);
+    return [];
   }
   whenAllRunning() {
     return Promise.resolve();

@@ -3,6 +3,7 @@
 // originals; `revision` tells the editor to reload its models when the files change from outside it.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { clearEdits, loadEdits, saveEdits } from "@/lib/client/storage";
+import { classWork, saveEditsToClass } from "@/lib/client/class-sync";
 import type { LessonFiles } from "@/sandbox/types";
 
 export interface Edits {
@@ -27,13 +28,23 @@ export function useEdits(slug: string, originals: LessonFiles): Edits {
   });
 
   useEffect(() => {
-    setFiles(loadEdits(localStorage, slug, originals));
-    setRevision((r) => r + 1);
-    setLoaded(true);
+    let live = true;
+    // In class mode the learner's saved work comes from the server first (a no-op resolved at once in solo mode).
+    void classWork().then(() => {
+      if (!live) return;
+      setFiles(loadEdits(localStorage, slug, originals));
+      setRevision((r) => r + 1);
+      setLoaded(true);
+    });
+    return () => {
+      live = false;
+    };
   }, [slug, originals]);
 
   useEffect(() => {
-    if (loaded) saveEdits(localStorage, slug, files, originals);
+    if (!loaded) return;
+    saveEdits(localStorage, slug, files, originals);
+    saveEditsToClass(slug, files, originals);
   }, [loaded, slug, files, originals]);
 
   const current = useCallback(() => filesRef.current, []);
@@ -42,6 +53,7 @@ export function useEdits(slug: string, originals: LessonFiles): Edits {
   }, []);
   const reset = useCallback(() => {
     clearEdits(localStorage, slug);
+    saveEditsToClass(slug, originals, originals);
     setFiles(originals);
     setRevision((r) => r + 1);
   }, [slug, originals]);
