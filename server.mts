@@ -491,8 +491,8 @@ io.on("connection", (rawSocket) => {
   listen(socket, "gopls:change", goplsChangePayload, ({ lessonSlug, path, changes }) =>
     gopls.change(lessonSlug, path, changes),
   );
-  handle(socket, "gopls:request", goplsRequestPayload, async ({ lessonSlug, method, path, position }) => ({
-    result: await gopls.request(lessonSlug, method, path, position),
+  handle(socket, "gopls:request", goplsRequestPayload, async ({ lessonSlug, method, path, position, newName }) => ({
+    result: await gopls.request(lessonSlug, method, path, position, newName),
   }));
   handle(socket, "gopls:source", goplsSourcePayload, async ({ lessonSlug, path }) => gopls.source(lessonSlug, path));
 

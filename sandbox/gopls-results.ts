@@ -195,9 +195,12 @@ export function locate(
   return isReadableSource(path) ? { source: path } : undefined;
 }
 
+/** Places one answer may name: a definition names one or a few, references up to this many. */
+export const MAX_LOCATIONS = 500;
+
 export function locations(v: unknown, workspaceUri: string, isLessonPath: (path: string) => boolean): GoplsLocation[] {
   const list = Array.isArray(v) ? v : v ? [v] : [];
-  return list.slice(0, 50).flatMap((l): GoplsLocation[] => {
+  return list.slice(0, MAX_LOCATIONS).flatMap((l): GoplsLocation[] => {
     if (!isObject(l)) return [];
     const r = range(l.range);
     const where = locate(l.uri, workspaceUri, isLessonPath);
@@ -229,4 +232,38 @@ export function codeActionEdits(edit: unknown, uri: string): GoplsTextEdit[] {
   }
   if (isObject(edit.changes)) return textEdits(edit.changes[uri]);
   return [];
+}
+
+/** A rename's edits, by lesson file. */
+export type GoplsFileEdits = { path: string; edits: GoplsTextEdit[] }[];
+
+/**
+ * The edits of a rename (a WorkspaceEdit of either shape). A rename that would edit anything but the lesson's own files
+ * (a module's source, a file to create or move) is refused whole: half a rename leaves code that does not build.
+ */
+export function renameEdits(
+  edit: unknown,
+  workspaceUri: string,
+  isLessonPath: (path: string) => boolean,
+): GoplsFileEdits | { refused: string } {
+  if (!isObject(edit)) return [];
+  const byUri: [unknown, unknown][] = [];
+  if (Array.isArray(edit.documentChanges)) {
+    for (const c of edit.documentChanges) {
+      if (!isObject(c) || !isObject(c.textDocument)) return { refused: "it would create, move or delete files" };
+      byUri.push([c.textDocument.uri, c.edits]);
+    }
+  } else if (isObject(edit.changes)) {
+    byUri.push(...Object.entries(edit.changes));
+  }
+  const out: GoplsFileEdits = [];
+  for (const [uri, edits] of byUri.slice(0, MAX_EDITS)) {
+    const where = locate(uri, workspaceUri, isLessonPath);
+    if (!where || !("path" in where)) return { refused: "it would change files outside this lesson" };
+    const list = textEdits(edits);
+    const same = out.find((f) => f.path === where.path);
+    if (same) same.edits.push(...list);
+    else out.push({ path: where.path, edits: list });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // the difference, only a slower first answer.
 import { GoplsError, GoplsServer, WORKSPACE_URI } from "./gopls";
 import * as results from "./gopls-results";
-import type { GoplsDiagnostic, GoplsLocation, GoplsTextEdit } from "./gopls-results";
+import type { GoplsDiagnostic, GoplsFileEdits, GoplsLocation, GoplsTextEdit } from "./gopls-results";
 import { SandboxError } from "./errors";
 import { validateLessonPath } from "./files";
 import { applyChanges, type LspChange, type LspPosition } from "./lsp-text";
@@ -21,7 +21,8 @@ import type { LessonFiles } from "./types";
 /** The files gopls gets: a lesson's Go sources and module files, nothing else of it. */
 export const GOPLS_FILE = /(^|\/)([^/]+\.go|go\.mod|go\.sum)$/;
 
-export type GoplsMethod = "completion" | "hover" | "signatureHelp" | "definition" | "formatting" | "organizeImports";
+export type GoplsMethod =
+  "completion" | "hover" | "signatureHelp" | "definition" | "formatting" | "organizeImports" | "references" | "rename";
 
 /** Where diagnostics go: the tab that opened the lesson in gopls last. */
 export interface GoplsListener {
@@ -136,8 +137,9 @@ export class GoplsSession {
     // Not running (idled out): the text is kept; the next request starts gopls with it.
   }
 
-  async request(method: GoplsMethod, path: string, position?: LspPosition): Promise<unknown> {
+  async request(method: GoplsMethod, path: string, position?: LspPosition, newName?: string): Promise<unknown> {
     if (!(path in this.files)) throw new SandboxError("BAD_PATH", `${path} is not open in gopls.`);
+    if (method === "rename" && !newName) throw new SandboxError("BAD_REQUEST", "A rename needs the new name.");
     if (this.pending >= MAX_PENDING) {
       throw new SandboxError("BAD_REQUEST", "gopls is still busy with this editor's earlier requests.");
     }
@@ -162,6 +164,18 @@ export class GoplsSession {
             WORKSPACE_URI,
             (p) => p in this.files,
           ) satisfies GoplsLocation[];
+        case "references":
+          return results.locations(
+            await ask("textDocument/references", {
+              textDocument,
+              position: at,
+              context: { includeDeclaration: true },
+            }),
+            WORKSPACE_URI,
+            (p) => p in this.files,
+          ) satisfies GoplsLocation[];
+        case "rename":
+          return (await this.rename(server, path, at, newName as string)) satisfies GoplsFileEdits;
         case "formatting":
           return results.textEdits(
             await ask("textDocument/formatting", { textDocument, options: { tabSize: 4, insertSpaces: false } }),
@@ -204,6 +218,30 @@ export class GoplsSession {
     const server = this.server ?? (await this.starting?.catch(() => undefined));
     this.server = undefined;
     await server?.close();
+  }
+
+  /**
+   * A rename across the lesson's files. Only the modules open in gopls are searched, so every module of the lesson is
+   * opened first: a name used by two services of one module set is renamed in both. What gopls refuses (not a valid
+   * identifier, a name of the standard library) comes back as its own message.
+   */
+  private async rename(server: GoplsServer, path: string, at: LspPosition, newName: string): Promise<GoplsFileEdits> {
+    for (const p of Object.keys(this.files)) this.openModule(server, p);
+    let edit: unknown;
+    try {
+      edit = await server.request(
+        "textDocument/rename",
+        { textDocument: { uri: this.uri(path) }, position: at, newName },
+        GOPLS_REQUEST_TIMEOUT_MS,
+      );
+    } catch (err) {
+      if (err instanceof GoplsError && err.fromServer)
+        throw new SandboxError("BAD_REQUEST", `Cannot rename: ${err.message}`);
+      throw err;
+    }
+    const edits = results.renameEdits(edit, WORKSPACE_URI, (p) => p in this.files);
+    if ("refused" in edits) throw new SandboxError("BAD_REQUEST", `Cannot rename: ${edits.refused}.`);
+    return edits;
   }
 
   private async organizeImports(server: GoplsServer, path: string): Promise<GoplsTextEdit[]> {

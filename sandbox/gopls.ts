@@ -44,7 +44,15 @@ export const GOPLS_SETTINGS = {
   semanticTokens: false,
 };
 
-export class GoplsError extends Error {}
+export class GoplsError extends Error {
+  constructor(
+    message: string,
+    /** gopls answered with this error (e.g. "invalid identifier"), rather than failing to answer. */
+    readonly fromServer = false,
+  ) {
+    super(message);
+  }
+}
 
 export interface GoplsServerOptions {
   backend: Backend;
@@ -214,7 +222,7 @@ export class GoplsServer {
       if (!pending) return;
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
-      if (message.error) pending.reject(new GoplsError(String(message.error.message).slice(0, 500)));
+      if (message.error) pending.reject(new GoplsError(String(message.error.message).slice(0, 500), true));
       else pending.resolve(message.result ?? null);
     }
   }

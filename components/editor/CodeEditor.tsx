@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Editor, type OnMount } from "@monaco-editor/react";
 import { editorTheme, monaco } from "./monaco-setup";
-import { attachGopls } from "./gopls";
+import { SOURCE_SCHEME, attachGopls } from "./gopls";
 import { languageOf } from "@/lib/client/files";
 import type { Diagnostic, LessonFiles } from "@/sandbox/types";
 
@@ -20,9 +20,19 @@ export interface CodeEditorProps {
   theme: "dark" | "light";
   diagnostics: Map<string, Diagnostic[]>;
   onChange: (path: string, text: string) => void;
+  /** A read-only Go source of the image shown instead of the active file (a definition in a module). */
+  source?: string;
   label: string;
-  /** A place to show (a link from the output): the cursor goes there once its file is the active one. */
-  reveal?: { path: string; line: number; column: number; seq: number };
+  /** A place to show (a link from the output): the cursor goes there once its file is the one in front. */
+  reveal?: Reveal;
+}
+
+/** A place to put the cursor on: a line of a lesson file or of a read-only source; `seq` makes each click count. */
+export interface Reveal {
+  target: { path: string } | { source: string };
+  line: number;
+  column: number;
+  seq: number;
 }
 
 export function modelUri(slug: string, path: string): string {
@@ -41,6 +51,7 @@ export default function CodeEditor({
   files,
   revision,
   active,
+  source,
   theme,
   diagnostics,
   onChange,
@@ -130,12 +141,15 @@ export default function CodeEditor({
   // A link from the output: its line in the middle, the cursor on it, the editor focused.
   useEffect(() => {
     const editor = editorRef.current;
-    if (!reveal || !editor || reveal.path !== active) return;
+    if (!reveal || !editor) return;
+    const inFront =
+      "source" in reveal.target ? reveal.target.source === source : reveal.target.path === active && !source;
+    if (!inFront) return;
     const position = { lineNumber: reveal.line, column: reveal.column };
     editor.setPosition(position);
     editor.revealPositionInCenter(position);
     editor.focus();
-  }, [reveal, active]);
+  }, [reveal, active, source]);
 
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;
@@ -150,9 +164,10 @@ export default function CodeEditor({
 
   return (
     <Editor
-      path={modelUri(slug, active)}
-      defaultValue={files[active]}
-      defaultLanguage={languageOf(active)}
+      // A source's model was made when gopls named it (components/editor/gopls.ts): the editor only shows it.
+      path={source ? monaco.Uri.from({ scheme: SOURCE_SCHEME, path: source }).toString() : modelUri(slug, active)}
+      defaultValue={source ? undefined : files[active]}
+      defaultLanguage={source ? "go" : languageOf(active)}
       keepCurrentModel
       theme={editorTheme(theme)}
       onMount={onMount}
@@ -167,6 +182,7 @@ export default function CodeEditor({
         automaticLayout: true,
         padding: { top: 10, bottom: 10 },
         fixedOverflowWidgets: true,
+        readOnly: Boolean(source),
         renderLineHighlight: "all",
         smoothScrolling: true,
         tabSize: 4,

@@ -1,12 +1,14 @@
-// gopls in Monaco: completion, hover, signature help, go to definition, diagnostics as markers, and gofmt plus
-// organize imports on save, each through Monaco's own provider API over the lesson's GoplsLink. A module's source
-// that a definition points at opens read-only in a peek. Browser only.
+// gopls in Monaco: completion, hover, signature help, go to definition, find references, rename across the lesson's
+// files, diagnostics as markers, and gofmt plus organize imports on save, each through Monaco's own provider API over
+// the lesson's GoplsLink. A module's source that a definition points at opens read-only in a tab of its own. Browser
+// only.
 import { monaco } from "./monaco-setup";
 import { GoplsLink, isGoplsFile } from "@/lib/client/gopls";
 import { openCode } from "@/lib/client/code-links";
 import type {
   GoplsCompletion,
   GoplsDiagnostic,
+  GoplsFileEdits,
   GoplsHover,
   GoplsLocation,
   GoplsSignatureHelp,
@@ -23,7 +25,7 @@ declare global {
   }
 }
 /** Models of read-only sources (a module's, the standard library's) live under this scheme. */
-const SOURCE_SCHEME = "gosrc";
+export const SOURCE_SCHEME = "gosrc";
 
 /** The lesson file behind a model of this lesson, or undefined for any other model. */
 function lessonPath(model: monaco.editor.ITextModel, slug: string): string | undefined {
@@ -103,6 +105,23 @@ async function sourceModel(link: GoplsLink, path: string): Promise<monaco.Uri> {
     if (!monaco.editor.getModel(uri)) monaco.editor.createModel(text + note, "go", uri);
   }
   return uri;
+}
+
+/** gopls's places as Monaco's: a lesson file's model, or a read-only source's (fetched the first time). */
+async function monacoLocations(
+  link: GoplsLink,
+  slug: string,
+  found: GoplsLocation[],
+): Promise<monaco.languages.Location[]> {
+  const out: monaco.languages.Location[] = [];
+  for (const l of found) {
+    const uri =
+      "path" in l
+        ? monaco.Uri.parse(`file:///${slug}/${l.path}`)
+        : await sourceModel(link, l.source).catch(() => undefined);
+    if (uri) out.push({ uri, range: toRange(l.range) });
+  }
+  return out;
 }
 
 export interface GoplsEditor {
@@ -240,16 +259,33 @@ export function attachGopls(slug: string, editor: monaco.editor.IStandaloneCodeE
     monaco.languages.registerDefinitionProvider("go", {
       async provideDefinition(model, position) {
         const found = await ask<GoplsLocation[]>("definition", model, position);
-        if (!found) return null;
-        const out: monaco.languages.Location[] = [];
-        for (const l of found) {
-          const uri =
-            "path" in l
-              ? monaco.Uri.parse(`file:///${slug}/${l.path}`)
-              : await sourceModel(link, l.source).catch(() => undefined);
-          if (uri) out.push({ uri, range: toRange(l.range) });
+        return found ? monacoLocations(link, slug, found) : null;
+      },
+    }),
+    monaco.languages.registerReferenceProvider("go", {
+      async provideReferences(model, position) {
+        const found = await ask<GoplsLocation[]>("references", model, position);
+        return found ? monacoLocations(link, slug, found) : null;
+      },
+    }),
+    monaco.languages.registerRenameProvider("go", {
+      async provideRenameEdits(model, position, newName) {
+        const path = lessonPath(model, slug);
+        if (!path) return { edits: [], rejectReason: "Only the lesson's own files can be renamed in." };
+        let files: GoplsFileEdits;
+        try {
+          files = (await link.request("rename", path, toLsp(position), newName)) as GoplsFileEdits;
+        } catch (err) {
+          // gopls's own reason (not an identifier, a name of another package…) is what the learner needs to read.
+          return { edits: [], rejectReason: err instanceof Error ? err.message : String(err) };
         }
-        return out;
+        return {
+          edits: files.flatMap(({ path: p, edits }) => {
+            const resource = monaco.Uri.parse(`file:///${slug}/${p}`);
+            const versionId = monaco.editor.getModel(resource)?.getVersionId();
+            return edits.map((e) => ({ resource, versionId, textEdit: { range: toRange(e.range), text: e.newText } }));
+          }),
+        };
       },
     }),
     monaco.languages.registerDocumentFormattingEditProvider("go", {
@@ -257,9 +293,9 @@ export function attachGopls(slug: string, editor: monaco.editor.IStandaloneCodeE
         return ((await ask<GoplsTextEdit[]>("formatting", model)) ?? []).map(toEdit);
       },
     }),
-    // Go to definition across files: a lesson file opens in its tab at the place, a module's source in a peek.
+    // Go to definition across files: a lesson file opens in its tab at the place, a module's source in a read-only tab.
     monaco.editor.registerEditorOpener({
-      openCodeEditor(source, resource, selectionOrPosition) {
+      openCodeEditor(_editor, resource, selectionOrPosition) {
         const position =
           selectionOrPosition && "startLineNumber" in selectionOrPosition
             ? { line: selectionOrPosition.startLineNumber, column: selectionOrPosition.startColumn }
@@ -267,7 +303,7 @@ export function attachGopls(slug: string, editor: monaco.editor.IStandaloneCodeE
               ? { line: selectionOrPosition.lineNumber, column: selectionOrPosition.column }
               : { line: 1, column: 1 };
         if (resource.scheme === SOURCE_SCHEME) {
-          source.trigger("gopls", "editor.action.peekDefinition", null);
+          openCode({ source: resource.path, ...position });
           return true;
         }
         if (resource.scheme === "file" && resource.path.startsWith(`/${slug}/`)) {

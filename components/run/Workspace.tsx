@@ -5,7 +5,7 @@ import dynamic from "next/dynamic";
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { useServerState } from "@/lib/client/socket";
 import { usePref } from "@/lib/client/prefs";
-import { tabLabels, tabOrder } from "@/lib/client/files";
+import { sourceLabel, tabLabels, tabOrder } from "@/lib/client/files";
 import { diagnosticsByFile, isLive } from "@/lib/client/run-state";
 import { useRecordProgress } from "@/lib/client/progress-hooks";
 import type { RequestSpec } from "@/lib/shared/lesson-schema";
@@ -29,6 +29,10 @@ import { useLiveSave } from "./hooks/useLiveSave";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { useActiveFile, useTerminalTab } from "./hooks/useFocus";
 import { findCodeLinks, onOpenCode } from "@/lib/client/code-links";
+import type { Reveal } from "@/components/editor/CodeEditor";
+
+/** Read-only sources kept open at once: one more closes the oldest. */
+const MAX_SOURCE_TABS = 6;
 
 const ShellPane = dynamic(() => import("@/components/terminal/ShellPane"), { ssr: false });
 const CodeEditor = dynamic(() => import("@/components/editor/CodeEditor"), {
@@ -87,15 +91,36 @@ export function Workspace({
     () => (service: string, text: string) => findCodeLinks(text, serviceDirs?.[service], (p) => p in originals),
     [serviceDirs, originals],
   );
-  const [reveal, setReveal] = useState<{ path: string; line: number; column: number; seq: number }>();
-  useEffect(
-    () =>
-      onOpenCode((link) => {
-        setActive(link.path);
-        setReveal((r) => ({ ...link, seq: (r?.seq ?? 0) + 1 }));
-      }),
+  const [reveal, setReveal] = useState<Reveal>();
+  /** Read-only Go sources open in tabs of their own (where gopls's Go to Definition led), and the one in front. */
+  const [sources, setSources] = useState<string[]>([]);
+  const [source, setSource] = useState<string>();
+  const showFile = useCallback(
+    (path: string) => {
+      setSource(undefined);
+      setActive(path);
+    },
     [setActive],
   );
+  useEffect(
+    () =>
+      onOpenCode((place) => {
+        const { line, column } = place;
+        if ("source" in place) {
+          setSources((open) => (open.includes(place.source) ? open : [...open, place.source].slice(-MAX_SOURCE_TABS)));
+          setSource(place.source);
+          setReveal((r) => ({ target: { source: place.source }, line, column, seq: (r?.seq ?? 0) + 1 }));
+        } else {
+          showFile(place.path);
+          setReveal((r) => ({ target: { path: place.path }, line, column, seq: (r?.seq ?? 0) + 1 }));
+        }
+      }),
+    [showFile],
+  );
+  const closeSource = useCallback(() => {
+    setSources((open) => open.filter((s) => s !== source));
+    setSource(undefined);
+  }, [source]);
   const [terminalTab, setTerminalTab] = useTerminalTab(view);
   const liveSave = useLiveSave({ liveFiles, active, live, runId: run.runId, files: edits.current });
   /** The active file's edits beside the original, instead of the plain editor. */
@@ -127,7 +152,7 @@ export function Workspace({
   const { files, loaded, revision, isModified: modified } = edits;
   const anyModified = paths.some(modified);
   // Only a file with edits has changes to show; the plain editor comes back once it matches the original again.
-  const changesShown = showChanges && modified(active);
+  const changesShown = showChanges && !source && modified(active);
   // The learner's checklist (lesson 16.10): runs whose services all came up, and whether files were edited.
   useRecordProgress(slug, view, loaded && anyModified);
   // Every lesson with services has the Traces tab: without a collector it says how to add tracing (lesson 16.6).
@@ -241,12 +266,12 @@ export function Workspace({
                     key={p}
                     type="button"
                     role="tab"
-                    aria-selected={p === active}
+                    aria-selected={p === active && !source}
                     className="file-tab"
                     data-path={p}
                     data-modified={modified(p) || undefined}
                     title={p}
-                    onClick={() => setActive(p)}
+                    onClick={() => showFile(p)}
                   >
                     {labels[p]}
                     {errors > 0 && (
@@ -267,13 +292,41 @@ export function Workspace({
                   </button>
                 );
               })}
+              {sources.map((src) => (
+                <button
+                  key={src}
+                  type="button"
+                  role="tab"
+                  aria-selected={src === source}
+                  className="file-tab source-tab"
+                  data-source={src}
+                  title={`${src}\n${t(lang, "readOnlySource")}`}
+                  onClick={() => setSource(src)}
+                >
+                  <span aria-hidden className="source-tab-lock">
+                    🔒
+                  </span>
+                  {sourceLabel(src)}
+                </button>
+              ))}
             </div>
+            {source && (
+              <button
+                type="button"
+                className="file-tabs-changes file-tabs-close-source"
+                onClick={closeSource}
+                title={t(lang, "closeSource")}
+                aria-label={t(lang, "closeSource")}
+              >
+                <span aria-hidden>×</span>
+              </button>
+            )}
             <button
               type="button"
               className="file-tabs-changes"
               aria-pressed={changesShown}
               onClick={() => setShowChanges((v) => !v)}
-              disabled={!modified(active)}
+              disabled={Boolean(source) || !modified(active)}
               title={t(lang, modified(active) ? "changesHint" : "noChangesHint")}
             >
               <span aria-hidden>±</span> {t(lang, "changes")}
@@ -295,11 +348,12 @@ export function Workspace({
                 files={files}
                 revision={revision}
                 active={active}
+                source={source}
                 theme={theme}
                 diagnostics={markers}
                 onChange={edits.edit}
                 reveal={reveal}
-                label={`${t(lang, "files")}: ${active}`}
+                label={`${t(lang, "files")}: ${source ?? active}`}
               />
             )}
           </div>

@@ -46,10 +46,16 @@ export function findCodeLinks(
   return links;
 }
 
-type Listener = (link: { path: string; line: number; column: number }) => void;
+/**
+ * A place to show in the editor: a lesson file's line (`path`), or a line of a read-only Go source of the sandbox image
+ * (`source`: a module's or the standard library's, as gopls named it for a definition).
+ */
+export type CodePlace = ({ path: string } | { source: string }) & { line: number; column: number };
+
+type Listener = (place: CodePlace) => void;
 const listeners = new Set<Listener>();
 
-export function openCode(link: { path: string; line: number; column: number }): void {
+export function openCode(link: CodePlace): void {
   for (const listener of listeners) listener(link);
 }
 

@@ -36,3 +36,17 @@ export function languageOf(path: string): string {
   if (name.endsWith(".md")) return "markdown";
   return "plaintext";
 }
+
+/**
+ * A tab's name for a read-only Go source of the sandbox image: the file, and the module (with its version) or the
+ * standard library package it belongs to. `/opt/gomodcache/google.golang.org/grpc@v1.77.0/server.go` →
+ * `server.go · grpc@v1.77.0`; `/usr/local/go/src/net/http/server.go` → `server.go · net/http`.
+ */
+export function sourceLabel(path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  const file = parts.at(-1) ?? path;
+  const std = path.startsWith("/usr/local/go/src/") ? parts.slice(4, -1).join("/") : undefined;
+  if (std !== undefined) return std ? `${file} · ${std}` : file;
+  const module = parts.find((p) => p.includes("@"));
+  return module ? `${file} · ${module}` : file;
+}

@@ -80,11 +80,11 @@ export class GoplsLink {
     getSocket().emit("gopls:change", { lessonSlug: this.slug, path, changes });
   }
 
-  async request(method: GoplsMethod, path: string, position?: LspPosition): Promise<unknown> {
+  async request(method: GoplsMethod, path: string, position?: LspPosition, newName?: string): Promise<unknown> {
     if (this.opening) await this.opening.catch(() => {});
     const { result } = await call(
       "gopls:request",
-      { lessonSlug: this.slug, method, path, position },
+      { lessonSlug: this.slug, method, path, position, ...(newName === undefined ? {} : { newName }) },
       REQUEST_TIMEOUT_MS,
     );
     return result;

@@ -32,8 +32,14 @@ export class SocketGopls {
     }
   }
 
-  async request(lessonSlug: string, method: GoplsMethod, path: string, position?: LspPosition): Promise<unknown> {
-    return (await this.pool.session(this.owner, lessonSlug)).request(method, path, position);
+  async request(
+    lessonSlug: string,
+    method: GoplsMethod,
+    path: string,
+    position?: LspPosition,
+    newName?: string,
+  ): Promise<unknown> {
+    return (await this.pool.session(this.owner, lessonSlug)).request(method, path, position, newName);
   }
 
   async source(lessonSlug: string, path: string): Promise<{ text: string; truncated: boolean }> {

@@ -198,6 +198,8 @@ export const GOPLS_METHODS = [
   "definition",
   "formatting",
   "organizeImports",
+  "references",
+  "rename",
 ] as const;
 
 /** One question to gopls about a file (at a position, for those that take one). */
@@ -207,6 +209,8 @@ export const goplsRequestPayload = z
     method: z.enum(GOPLS_METHODS),
     path: goPath,
     position: lspPosition.optional(),
+    /** A rename's new name (gopls says whether it is a valid one). */
+    newName: z.string().min(1).max(200).optional(),
   })
   .strict();
 

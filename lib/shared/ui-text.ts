@@ -39,6 +39,11 @@ const BASE = {
   },
   noChangesHint: { zh: "这个文件还没有改动", en: "This file has no edits yet" },
   files: { zh: "文件", en: "Files" },
+  readOnlySource: {
+    zh: "只读：模块或标准库的源码（由 gopls 的“转到定义”打开）",
+    en: "Read-only: a module's or the standard library's source (opened by gopls's Go to Definition)",
+  },
+  closeSource: { zh: "关闭只读源码", en: "Close the read-only source" },
   terminals: { zh: "服务终端", en: "Service terminals" },
   pressRun: { zh: "按“运行”构建并启动本课的服务。", en: "Press Run to build and start this lesson's services." },
   connecting: { zh: "正在连接服务器…", en: "Connecting to the server…" },

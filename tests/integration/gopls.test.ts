@@ -103,6 +103,41 @@ describe("gopls behind the editor", () => {
     expect(text.split("\n")[found[0].range.start.line]).toMatch(/^func NewServer\(/);
   });
 
+  it("finds a type's references across the service's files, and renames a function in every file that calls it", async () => {
+    const { session, files } = await open("it-gopls-refs", "go-frameworks", KIT);
+    const refs = (await session.request("references", KIT, at(files[KIT], "type uppercaseRequest", 6))) as {
+      path?: string;
+      range: { start: { line: number } };
+    }[];
+    const where = refs.map((r) => `${r.path}:${r.range.start.line + 1}`).sort();
+    const lineOf = (path: string, needle: string) => at(files[path], needle).line + 1;
+    expect(where).toEqual(
+      [
+        `${KIT}:${lineOf(KIT, "type uppercaseRequest")}`,
+        `${KIT}:${lineOf(KIT, "request.(uppercaseRequest)")}`,
+        `services/string-service/transport.go:${lineOf("services/string-service/transport.go", "var req uppercaseRequest")}`,
+      ].sort(),
+    );
+
+    const main = "services/string-service/main.go";
+    const edits = (await session.request(
+      "rename",
+      KIT,
+      at(files[KIT], "func makeUppercaseEndpoint", 5),
+      "newUppercaseEndpoint",
+    )) as { path: string; edits: { range: { start: { line: number } }; newText: string }[] }[];
+    expect(edits.map((f) => f.path).sort()).toEqual([KIT, main].sort());
+    for (const f of edits) {
+      expect(f.edits.every((e) => e.newText === "newUppercaseEndpoint")).toBe(true);
+      expect(f.edits.map((e) => e.range.start.line)).toContain(at(files[f.path], "makeUppercaseEndpoint").line);
+    }
+
+    // Not an identifier: gopls's own reason comes back, nothing is edited.
+    await expect(
+      session.request("rename", KIT, at(files[KIT], "func makeUppercaseEndpoint", 5), "1st"),
+    ).rejects.toThrow(/Cannot rename: .*1st/);
+  });
+
   it("shows grpc.NewServer's documentation on hover", async () => {
     const { session, files } = await open("it-gopls-grpc", "grpc", "services/server/main.go");
     const path = "services/server/main.go";

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { encodeLsp, LspFramingError, LspReader } from "@/sandbox/lsp-framing";
 import { applyChanges, offsetAt } from "@/sandbox/lsp-text";
-import { codeActionEdits, completion, isReadableSource, locate, locations } from "@/sandbox/gopls-results";
+import { codeActionEdits, completion, isReadableSource, locate, locations, renameEdits } from "@/sandbox/gopls-results";
+import { sourceLabel } from "@/lib/client/files";
 
 describe("LSP framing", () => {
   it("reads messages split anywhere, and several in one chunk", () => {
@@ -90,5 +91,42 @@ describe("gopls's answers as the page gets them", () => {
     expect(
       codeActionEdits({ documentChanges: [{ textDocument: { uri: "file:///x.go" }, edits: [edit] }] }, uri),
     ).toEqual([]);
+  });
+
+  it("takes a rename whole when it edits only lesson files, and refuses it whole otherwise", () => {
+    const r = { start: { line: 4, character: 5 }, end: { line: 4, character: 9 } };
+    const edit = { range: r, newText: "next" };
+    const ws = "file:///work/src";
+    const both = (p: string) => p === "a/main.go" || p === "a/util.go";
+    expect(
+      renameEdits({ changes: { [`${ws}/a/main.go`]: [edit], [`${ws}/a/util.go`]: [edit, edit] } }, ws, both),
+    ).toEqual([
+      { path: "a/main.go", edits: [edit] },
+      { path: "a/util.go", edits: [edit, edit] },
+    ]);
+    expect(
+      renameEdits(
+        { documentChanges: [{ textDocument: { uri: `${ws}/a/main.go`, version: 2 }, edits: [edit] }] },
+        ws,
+        both,
+      ),
+    ).toEqual([{ path: "a/main.go", edits: [edit] }]);
+    // One file of a module's source among them: nothing of it is applied.
+    expect(
+      renameEdits({ changes: { [`${ws}/a/main.go`]: [edit], "file:///opt/gomodcache/x@v1/x.go": [edit] } }, ws, both),
+    ).toEqual({ refused: "it would change files outside this lesson" });
+    // A file operation (a package renamed with its folder) is not an edit of the lesson's text.
+    expect(renameEdits({ documentChanges: [{ kind: "rename", oldUri: "a", newUri: "b" }] }, ws, both)).toEqual({
+      refused: "it would create, move or delete files",
+    });
+    expect(renameEdits(null, ws, both)).toEqual([]);
+  });
+
+  it("names a read-only source's tab by its file and its module or package", () => {
+    expect(sourceLabel("/opt/gomodcache/google.golang.org/grpc@v1.77.0/server.go")).toBe("server.go · grpc@v1.77.0");
+    expect(sourceLabel("/opt/gomodcache/github.com/go-kit/kit@v0.13.0/transport/http/server.go")).toBe(
+      "server.go · kit@v0.13.0",
+    );
+    expect(sourceLabel("/usr/local/go/src/net/http/server.go")).toBe("server.go · net/http");
   });
 });
