@@ -11,8 +11,10 @@ import "monaco-editor/features/cursorUndo/register.js";
 import "monaco-editor/features/find/register.js";
 import "monaco-editor/features/folding/register.js";
 import "monaco-editor/features/gotoError/register.js";
-// gopls's features (components/editor/gopls.ts): signature help, go to / peek definition, formatting, snippets.
+// gopls's features (components/editor/gopls.ts): signature help, go to / peek definition, references, rename,
+// formatting, snippets.
 import "monaco-editor/features/parameterHints/register.js";
+import "monaco-editor/features/rename/register.js";
 import "monaco-editor/features/gotoSymbol/register.js";
 import "monaco-editor/features/referenceSearch/register.js";
 import "monaco-editor/features/format/register.js";

@@ -1,5 +1,6 @@
 // A run's shell against the real engine: a terminal in a hardened toolbox container on the run's network, the
 // services reachable by name, output held back while nobody reads it, and gone with the run.
+import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startRun, type ShellHandle } from "../../sandbox/index";
 import { SHELL_WINDOW_BYTES } from "../../sandbox/limits";
@@ -109,5 +110,47 @@ describe("a run's shell", () => {
     await reader(second).until(/shell:\/tmp\$ /);
     await r.stop();
     await expect(r.openShell({ cols: 80, rows: 24 })).rejects.toThrow(/ended/);
+  });
+
+  it("runs grpcurl against 16.4.2's user-service, and reaches neither the host nor another run", async () => {
+    // A listener on every address of the host: without the firewall the shell could open it through its gateway.
+    const host = createServer((socket) => socket.end("HOST-ANSWERED\n"));
+    await new Promise<void>((resolve) => host.listen(0, "0.0.0.0", resolve));
+    const hostPort = (host.address() as AddressInfo).port;
+    try {
+      const other = await startRun(SLUG, null, { owner: "it-shell-other" });
+      started.push(other);
+      const r = await startRun("grpc", null, { owner: "it-shell-grpc" });
+      started.push(r);
+      await Promise.all([r.whenAllRunning(), other.whenAllRunning()]);
+      const shell = await r.openShell({ cols: 120, rows: 30 });
+      const out = reader(shell);
+      await out.until(/shell:\/tmp\$ /);
+      shell.write("grpcurl -plaintext user-service:50051 list; echo GRPC-$((40+2))\n");
+      expect(await out.until(/GRPC-42/, 30_000)).toMatch(/user\.v1\.UserService/);
+
+      const [container] = await shellContainers(r.id);
+      const info = await engine.getContainer(container.Id).inspect();
+      const gateway = Object.values(info.NetworkSettings.Networks ?? {})[0]?.Gateway;
+      expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const [monolith] = await engine.listContainers({
+        filters: { label: [`playground.run=${other.id}`, "playground.service=monolith"] },
+      });
+      const otherIp = Object.values(monolith.NetworkSettings.Networks ?? {})[0]?.IPAddress;
+      expect(otherIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      shell.write(
+        `nc -w 3 ${gateway} ${hostPort} </dev/null; echo "host=$?"; ` +
+          `wget -T 3 -qO- http://${otherIp}:8080/users; echo "other=$?"; ` +
+          `nslookup monolith >/dev/null 2>&1; echo "name=$?"; echo NET-$((1+1))\n`,
+      );
+      const text = await out.until(/NET-2\r?\n/, 30_000);
+      expect(text).not.toContain("HOST-ANSWERED");
+      expect(text).toMatch(/host=[1-9]/);
+      expect(text).toMatch(/other=[1-9]/);
+      expect(text).toMatch(/name=[1-9]/);
+      await Promise.all([r.stop(), other.stop()]);
+    } finally {
+      host.close();
+    }
   });
 });
