@@ -117,6 +117,13 @@ export function Workspace({
       }),
     [showFile],
   );
+  // A source opened from the editor lands at the end of the tabs, often out of sight: bring it into view.
+  useEffect(() => {
+    if (source)
+      document
+        .querySelector('.source-tab[aria-selected="true"]')
+        ?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [source]);
   const closeSource = useCallback(() => {
     setSources((open) => open.filter((s) => s !== source));
     setSource(undefined);
@@ -303,34 +310,40 @@ export function Workspace({
                   title={`${src}\n${t(lang, "readOnlySource")}`}
                   onClick={() => setSource(src)}
                 >
-                  <span aria-hidden className="source-tab-lock">
-                    🔒
-                  </span>
+                  <svg aria-hidden className="source-tab-lock" viewBox="0 0 16 16" width="11" height="11">
+                    <path
+                      fill="currentColor"
+                      d="M5 7V5a3 3 0 1 1 6 0v2h1a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h1zm1.5 0h3V5a1.5 1.5 0 0 0-3 0v2z"
+                    />
+                  </svg>
                   {sourceLabel(src)}
                 </button>
               ))}
             </div>
-            {source && (
+            {/* Stays at the right end of the tabs however far they scroll. */}
+            <div className="file-tabs-end">
+              {source && (
+                <button
+                  type="button"
+                  className="file-tabs-changes file-tabs-close-source"
+                  onClick={closeSource}
+                  title={t(lang, "closeSource")}
+                  aria-label={t(lang, "closeSource")}
+                >
+                  <span aria-hidden>×</span>
+                </button>
+              )}
               <button
                 type="button"
-                className="file-tabs-changes file-tabs-close-source"
-                onClick={closeSource}
-                title={t(lang, "closeSource")}
-                aria-label={t(lang, "closeSource")}
+                className="file-tabs-changes"
+                aria-pressed={changesShown}
+                onClick={() => setShowChanges((v) => !v)}
+                disabled={Boolean(source) || !modified(active)}
+                title={t(lang, modified(active) ? "changesHint" : "noChangesHint")}
               >
-                <span aria-hidden>×</span>
+                <span aria-hidden>±</span> {t(lang, "changes")}
               </button>
-            )}
-            <button
-              type="button"
-              className="file-tabs-changes"
-              aria-pressed={changesShown}
-              onClick={() => setShowChanges((v) => !v)}
-              disabled={Boolean(source) || !modified(active)}
-              title={t(lang, modified(active) ? "changesHint" : "noChangesHint")}
-            >
-              <span aria-hidden>±</span> {t(lang, "changes")}
-            </button>
+            </div>
           </div>
           <div className="editor-host" data-changes={changesShown || undefined}>
             {changesShown && (

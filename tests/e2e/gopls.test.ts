@@ -36,7 +36,10 @@ async function cursorOn(page: Page, needle: string, offset: number): Promise<{ l
       if (!match) throw new Error(`${n} is not in ${model.uri.path}`);
       const position = { lineNumber: match.range.startLineNumber, column: match.range.startColumn + o };
       editor.setPosition(position);
-      editor.revealPositionInCenter(position);
+      editor.revealPositionInCenter(
+        position,
+        1 /* ScrollType.Immediate: the smooth scroll would move it after we measured */,
+      );
       editor.focus();
       return { line: position.lineNumber, column: position.column };
     },
@@ -124,6 +127,7 @@ describe("gopls in the editor", () => {
 
   it("shows a go-kit type's documentation on hover", async () => {
     const page = p.page!;
+    await page.keyboard.press("Escape"); // a completion list the last test may have left open
     await cursorOn(page, "endpoint.Endpoint {", "endpoint.".length + 2);
     // Monaco's keyboard hover (Ctrl+K Ctrl+I) asks the same provider as the mouse resting on the word.
     await page.keyboard.press("Control+K");
@@ -141,8 +145,10 @@ describe("gopls in the editor", () => {
     await openTab(page, transport);
     const at = await cursorOn(page, "httptransport.NewServer", "httptransport.".length + 2);
     const point = await screenPoint(page, at);
-    await page.mouse.move(point.x, point.y);
+    // As a hand does it: Ctrl held, the pointer comes onto the name (Monaco underlines it), then the click.
     await page.keyboard.down("Control");
+    await page.mouse.move(point.x - 6, point.y);
+    await page.mouse.move(point.x, point.y);
     await page.mouse.click(point.x, point.y);
     await page.keyboard.up("Control");
     const tab = page.locator('.source-tab[aria-selected="true"]');
