@@ -76,6 +76,14 @@ async function goEnv(name: string): Promise<string> {
   return stdout.trim();
 }
 
+/**
+ * A sandbox image to use as it is, whatever the inputs' hash says (a tag that `docker image ls
+ * go-microservices-playground/sandbox` lists): for trying edits of a lesson's Go files on an engine shared with
+ * others, without building a new image (and so without removing older ones). Only the edited packages miss the warm
+ * build cache. Never built: an image the engine lacks is an error.
+ */
+const PINNED_IMAGE = process.env.PLAYGROUND_SANDBOX_IMAGE?.trim() || undefined;
+
 let inputsMemo: Promise<ImageInputs> | undefined;
 
 /** Hash of everything that changes the image: its recipe, toolchain, busybox and every lesson service's module
@@ -100,7 +108,8 @@ export function imageInputs(): Promise<ImageInputs> {
       hash.update(m.rel);
       await hashGoSources(hash, m.abs);
     }
-    return { goroot, goVersion, modules, tools, tag: `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}` };
+    const tag = PINNED_IMAGE ?? `${IMAGE_REPO}:${hash.digest("hex").slice(0, 16)}`;
+    return { goroot, goVersion, modules, tools, tag };
   })();
   inputsMemo.catch(() => (inputsMemo = undefined));
   return inputsMemo;
@@ -351,6 +360,13 @@ export function ensureImage(onProgress?: (line: string) => void): Promise<string
   building ??= (async () => {
     const onProgress = emitProgress;
     const inputs = await imageInputs();
+    if (PINNED_IMAGE && !(await imagePresent(PINNED_IMAGE))) {
+      throw new SandboxError(
+        "IMAGE_MISSING",
+        `PLAYGROUND_SANDBOX_IMAGE names ${PINNED_IMAGE}, which the Docker Engine does not have.`,
+        "Unset PLAYGROUND_SANDBOX_IMAGE to build the image, or name one that `docker image ls` lists.",
+      );
+    }
     if (!(await imagePresent(inputs.tag))) {
       const started = Date.now();
       onProgress(`building the sandbox image ${inputs.tag} (first time only; a few minutes)`);
@@ -363,7 +379,8 @@ export function ensureImage(onProgress?: (line: string) => void): Promise<string
     const bases = await ensureBaseImages(await baseImageInputs(inputs), buildFromContext, onProgress);
     baseImagesMemo = Promise.resolve(bases);
     // After the base images: the golang stand-in is built FROM the sandbox image, so the old one held the old tag.
-    await removeOlderSandboxImages(inputs.tag, onProgress);
+    // A pinned image was built by someone else's checkout: the images around it are theirs too.
+    if (!PINNED_IMAGE) await removeOlderSandboxImages(inputs.tag, onProgress);
     return inputs.tag;
   })();
   building.catch(() => (building = undefined));

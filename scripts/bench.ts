@@ -18,6 +18,7 @@ import {
 import { loadLesson } from "../lib/server/lessons";
 import { spanToScreen } from "./bench-spans";
 import { goplsFigures } from "./bench-gopls";
+import { describeMemory, shellFigures, shellJson } from "./bench-shell";
 
 import { clusterFigures } from "./bench-cluster";
 const exec = promisify(execFile);
@@ -279,6 +280,7 @@ async function main(): Promise<void> {
       gopls_memory_mib: gopls.memory_mib,
       gopls_per_machine_by_memory: gopls.per_machine_by_memory,
       ...(await spanFigures()),
+      ...(await shellBenchFigures()),
       ...(await clusterFigures()),
     }),
   );
@@ -293,6 +295,18 @@ async function spanFigures(): Promise<Record<string, number>> {
   const spans = await spanToScreen(REPS);
   console.log(`span_to_screen_ms  ${spans.samples.map(Math.round).join(" ")}`);
   return { span_to_screen_ms_p50: spans.p50, span_to_screen_ms_p95: spans.p95 };
+}
+
+/** Shell echo p50/p95 and a shell's memory (scripts/bench-shell.ts); it too needs the production build. */
+async function shellBenchFigures(): Promise<Record<string, number>> {
+  if (!existsSync(".next/BUILD_ID")) {
+    console.log("shell_echo_ms      skipped: no production build (run `npm run build` first)");
+    return {};
+  }
+  const f = await shellFigures();
+  console.log(`shell_echo_ms      p50 ${f.echo_p50_ms} p95 ${f.echo_p95_ms} (${f.samples.length} keystrokes)`);
+  console.log(`shell_memory_mib   ${describeMemory(f)}`);
+  return shellJson(f);
 }
 
 main().then(

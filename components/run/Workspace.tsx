@@ -10,7 +10,7 @@ import { diagnosticsByFile, isLive } from "@/lib/client/run-state";
 import { useRecordProgress } from "@/lib/client/progress-hooks";
 import type { RequestSpec } from "@/lib/shared/lesson-schema";
 import { t, tf, type UiKey } from "@/lib/shared/ui-text";
-import type { LessonFiles } from "@/sandbox/types";
+import type { LessonFiles, SpanData } from "@/sandbox/types";
 import { RequestPanel } from "@/components/requests/RequestPanel";
 import { GrpcPanel, RequestTabs } from "@/components/requests/GrpcPanel";
 import { TracesPanel, TRACES_TAB } from "@/components/traces/TracesPanel";
@@ -28,7 +28,7 @@ import { useRequests } from "./hooks/useRequests";
 import { useLiveSave } from "./hooks/useLiveSave";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { useActiveFile, useTerminalTab } from "./hooks/useFocus";
-import { findCodeLinks, onOpenCode } from "@/lib/client/code-links";
+import { findCodeLinks, onOpenCode, spanCodeLink } from "@/lib/client/code-links";
 import type { Reveal } from "@/components/editor/CodeEditor";
 
 /** Read-only sources kept open at once: one more closes the oldest. */
@@ -89,6 +89,10 @@ export function Workspace({
   const [active, setActive] = useActiveFile(paths, markers);
   const codeLinks = useMemo(
     () => (service: string, text: string) => findCodeLinks(text, serviceDirs?.[service], (p) => p in originals),
+    [serviceDirs, originals],
+  );
+  const spanCode = useMemo(
+    () => (span: SpanData) => spanCodeLink(span.attributes, serviceDirs?.[span.service], (p) => p in originals),
     [serviceDirs, originals],
   );
   const [reveal, setReveal] = useState<Reveal>();
@@ -413,6 +417,7 @@ export function Workspace({
                       traced={traces === true || spans.length > 0}
                       lastRequestTraceId={sends.lastTraceId}
                       faults={faults}
+                      codeOf={spanCode}
                     />
                   ),
                   active: terminalTab === TRACES_TAB,

@@ -5,6 +5,7 @@ import { Fragment, useMemo, useState, type CSSProperties, type ReactNode } from 
 import Link from "next/link";
 import { t, type UiLang } from "@/lib/shared/ui-text";
 import type { AttributeValue, SpanData } from "@/sandbox/types";
+import { openCode, type SpanCodeLink } from "@/lib/client/code-links";
 import {
   buildTree,
   formatDuration,
@@ -37,11 +38,21 @@ export interface TracesPanelProps {
   lastRequestTraceId?: string;
   /** The run's fault links (a lesson with `faults`): controlled beside the service map. */
   faults?: FaultsControl;
+  /** Where in the lesson's files a span was made (from its code attributes), to link its details to that line. */
+  codeOf?: (span: SpanData) => SpanCodeLink | undefined;
 }
 
 type View = "waterfall" | "map";
 
-export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTraceId, faults }: TracesPanelProps) {
+export function TracesPanel({
+  lang,
+  spans,
+  hasRun,
+  traced = true,
+  lastRequestTraceId,
+  faults,
+  codeOf,
+}: TracesPanelProps) {
   const traces = useMemo(() => groupTraces(spans), [spans]);
   const colors = useMemo(() => serviceColors(spans), [spans]);
   // null: follow the newest trace as new ones arrive; a click pins one.
@@ -181,7 +192,7 @@ export function TracesPanel({ lang, spans, hasRun, traced = true, lastRequestTra
                   onToggle={() => setOpenSpan(openSpan === row.span.spanId ? null : row.span.spanId)}
                 />
                 {openSpan === row.span.spanId && (
-                  <SpanDetails lang={lang} span={row.span} traceStartUs={selected.startUs} />
+                  <SpanDetails lang={lang} span={row.span} traceStartUs={selected.startUs} code={codeOf?.(row.span)} />
                 )}
               </Fragment>
             ))}
@@ -292,7 +303,8 @@ function durationLabelPlace(left: number, width: number): { style: CSSProperties
   return { style: { right: `${100 - left - width}%` }, inside: true };
 }
 
-function SpanDetails({ lang, span, traceStartUs }: { lang: UiLang; span: SpanData; traceStartUs: number }) {
+function SpanDetails(props: { lang: UiLang; span: SpanData; traceStartUs: number; code?: SpanCodeLink }) {
+  const { lang, span, traceStartUs, code } = props;
   const attributes = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
   return (
     <div className="wf-details" role="group" aria-label={span.name}>
@@ -322,6 +334,24 @@ function SpanDetails({ lang, span, traceStartUs }: { lang: UiLang; span: SpanDat
           <>
             <dt>{t(lang, "traces.scope")}</dt>
             <dd>{span.scope}</dd>
+          </>
+        )}
+        {code && (
+          <>
+            <dt>{t(lang, "traces.code")}</dt>
+            <dd className="wf-code">
+              <button
+                type="button"
+                className="wf-code-link"
+                title={t(lang, "traces.openCode")}
+                data-path={code.path}
+                data-line={code.line}
+                onClick={() => openCode(code)}
+              >
+                {code.path}:{code.line}
+              </button>
+              {code.function && <code className="muted">{code.function}</code>}
+            </dd>
           </>
         )}
       </dl>

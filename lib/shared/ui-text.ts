@@ -285,6 +285,8 @@ const TRACES = {
   spanId: { zh: "span ID", en: "Span ID" },
   parent: { zh: "父 span", en: "Parent" },
   scope: { zh: "插桩库", en: "Instrumentation" },
+  code: { zh: "代码位置", en: "Code" },
+  openCode: { zh: "在编辑器中打开这一行", en: "Open this line in the editor" },
   attributes: { zh: "属性", en: "Attributes" },
   events: { zh: "事件", en: "Events" },
   none: { zh: "无", en: "none" },

@@ -100,7 +100,7 @@ func stock(w http.ResponseWriter, r *http.Request) {
 
 // lookup pretends to query a database: a child span with attributes, an event, and an error status on failure.
 func lookup(ctx context.Context, name string) (item, error) {
-	_, span := tracer.Start(ctx, "inventory.lookup",
+	_, span := startSpan(ctx, "inventory.lookup", // tracing.go: tracer.Start, and this line on the span
 		trace.WithAttributes(attribute.String("inventory.item", name)),
 	)
 	defer span.End() // a span that never ends is never exported
@@ -119,7 +119,7 @@ func lookup(ctx context.Context, name string) (item, error) {
 
 // price is a second, sibling step: in the waterfall it starts where lookup ended.
 func price(ctx context.Context, it item, qty int) int {
-	_, span := tracer.Start(ctx, "pricing.quote")
+	_, span := startSpan(ctx, "pricing.quote")
 	defer span.End()
 	time.Sleep(3 * time.Millisecond)
 	total := it.PriceCNY * qty
