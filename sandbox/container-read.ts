@@ -2,7 +2,7 @@
 // the editor's read-only view of a module's source comes from the sandbox image itself, never from the host.
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
-import { FrameDemuxer } from "./streams";
+import { readExecFrames } from "./streams";
 
 const READ_TIMEOUT_MS = 10_000;
 
@@ -22,42 +22,22 @@ export async function readFromContainer(
     Tty: false,
   });
   const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
-  const demuxer = new FrameDemuxer();
   const out: Buffer[] = [];
   let outBytes = 0;
   let errText = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`reading ${containerPath} took longer than ${READ_TIMEOUT_MS / 1000} s`));
-    }, READ_TIMEOUT_MS);
-    stream.on("data", (chunk: Buffer) => {
-      try {
-        for (const frame of demuxer.push(chunk)) {
-          if (frame.stream === "stderr") {
-            if (errText.length < 1024) errText += frame.data.toString("utf8");
-          } else if (outBytes <= maxBytes) {
-            out.push(frame.data);
-            outBytes += frame.data.length;
-          }
-        }
-      } catch (err) {
-        clearTimeout(timer);
-        stream.destroy();
-        reject(err instanceof Error ? err : new Error(String(err)));
+  await readExecFrames(
+    stream,
+    (frame) => {
+      if (frame.stream === "stderr") {
+        if (errText.length < 1024) errText += frame.data.toString("utf8");
+      } else if (outBytes <= maxBytes) {
+        out.push(frame.data);
+        outBytes += frame.data.length;
       }
-    });
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    stream.once("end", done);
-    stream.once("close", done);
-    stream.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+    },
+    READ_TIMEOUT_MS,
+    `reading ${containerPath}`,
+  );
   const info = await exec.inspect();
   if (info.ExitCode !== 0) throw new Error(`could not read ${containerPath}: ${errText.trim() || "no such file"}`);
   const all = Buffer.concat(out);

@@ -3,7 +3,7 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import type { ServiceSpec } from "../lib/shared/lesson-schema";
-import { FrameDemuxer } from "./streams";
+import { readExecFrames } from "./streams";
 
 /** Where run-service.sh unpacks the lesson inside a service container. */
 export const CONTAINER_SRC = "/work/src";
@@ -73,34 +73,16 @@ export async function writeIntoContainer(
     Tty: false,
   });
   const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
-  const demuxer = new FrameDemuxer();
   let output = "";
-  const finished = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`writing ${containerPath} took longer than ${WRITE_TIMEOUT_MS / 1000} s`));
-    }, WRITE_TIMEOUT_MS);
-    stream.on("data", (chunk: Buffer) => {
-      // The shell's words come from inside the sandbox: kept short, and a fault reading them fails this write only.
-      try {
-        for (const frame of demuxer.push(chunk)) if (output.length < 4096) output += frame.data.toString("utf8");
-      } catch (err) {
-        clearTimeout(timer);
-        stream.destroy();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    stream.once("end", done);
-    stream.once("close", done);
-    stream.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+  // The shell's words come from inside the sandbox: kept short, and a fault reading them fails this write only.
+  const finished = readExecFrames(
+    stream,
+    (frame) => {
+      if (output.length < 4096) output += frame.data.toString("utf8");
+    },
+    WRITE_TIMEOUT_MS,
+    `writing ${containerPath}`,
+  );
   stream.end(Buffer.from(text, "utf8"));
   await finished;
   // The exit code is known only once the stream has ended (it reads null before).

@@ -35,6 +35,45 @@ export class FrameDemuxer {
   }
 }
 
+/**
+ * Reads a short exec's multiplexed stream to its end, frame by frame. It settles once: resolved when the stream ends
+ * or closes, rejected when it fails, when a frame cannot be read (output from inside the sandbox), or after
+ * `timeoutMs` (`what` names the job in that message); the stream is destroyed on the way out of a failure.
+ */
+export function readExecFrames(
+  stream: NodeJS.ReadableStream & { destroy(): void },
+  onFrame: (frame: Frame) => void,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const demuxer = new FrameDemuxer();
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const timer = setTimeout(() => fail(new Error(`${what} took longer than ${timeoutMs / 1000} s`)), timeoutMs);
+    stream.on("data", (chunk: Buffer) => {
+      try {
+        for (const frame of demuxer.push(chunk)) onFrame(frame);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    stream.once("end", done);
+    stream.once("close", done);
+    stream.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
 /** Lines the runner script inside the container prints to tell the stage; never shown to the learner. */
 export const MARKER_PREFIX = "@@playground:";
 

@@ -3,11 +3,10 @@
 // against the production server with lesson 16.1 running; and the memory one shell container holds, from the Docker
 // Engine's stats API. Runs alone too: `node --import tsx scripts/bench-shell.ts` (needs `next build` first) prints the
 // figures and a JSON line.
-import { spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import http from "node:http";
-import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { percentile, startBenchServer } from "./bench-support";
 import { io, type Socket } from "socket.io-client";
 import type {
   ClientToServerEvents,
@@ -16,7 +15,6 @@ import type {
   ServerToClientEvents,
 } from "../lib/shared/socket-protocol";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const PORT = Number(process.env.BENCH_SHELL_PORT ?? 3993);
 const SLUG = "monolith-vs-microservices";
 /** Keystrokes timed; half letters, half backspaces, so the line never grows. */
@@ -49,31 +47,7 @@ export interface ShellFigures {
   per_machine_by_limit: number;
 }
 
-/** Nearest-rank percentile. */
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] * 10) / 10;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startServer(): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(PORT), NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  child.stderr!.on("data", (d) => (log += d));
-  const deadline = Date.now() + 600_000;
-  while (!/sandbox image \S+ ready/.test(log)) {
-    if (child.exitCode !== null || /sandbox image failed/.test(log)) throw new Error(`server failed:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`server not ready within 600 s:\n${log}`);
-    await sleep(300);
-  }
-  return { child, log: () => log };
-}
 
 /** A socket event with an answer, as lib/client/socket.ts sends them; a protocol error is thrown. */
 async function call<T>(socket: BenchSocket, event: string, payload: unknown): Promise<T> {
@@ -190,7 +164,7 @@ class ShellScreen {
 }
 
 export async function shellFigures(): Promise<ShellFigures> {
-  const server = await startServer();
+  const server = await startBenchServer(PORT);
   const socket: BenchSocket = io(`http://127.0.0.1:${PORT}`, {
     auth: { clientId: `bench-shell-${process.pid}` },
     transports: ["websocket"],
@@ -248,8 +222,8 @@ export async function shellFigures(): Promise<ShellFigures> {
     const round = (mib: number) => Math.round(mib * 10) / 10;
     return {
       samples,
-      echo_p50_ms: percentile(samples, 50),
-      echo_p95_ms: percentile(samples, 95),
+      echo_p50_ms: percentile(samples, 50, 1),
+      echo_p95_ms: percentile(samples, 95, 1),
       memory_mib: round(memory.used),
       memory_with_cache_mib: round(memory.withCache),
       ...(shim !== undefined ? { shim_pss_mib: round(shim) } : {}),

@@ -1,12 +1,10 @@
 // span_to_screen_ms for `npm run bench`: from sending a request in the page to its trace being drawn, in headless
 // Chromium against the production server with lesson 16.6 running. Runs alone too: `node --import tsx
 // scripts/bench-spans.ts` (needs `next build` first) prints the figures and a JSON line.
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { percentile, startBenchServer } from "./bench-support";
 import { launchChromium } from "./chromium";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3402);
 const BASE = `http://127.0.0.1:${PORT}`;
 /** A checkout of lesson 16.6 leaves five spans (two batches: frontend's and backend's). */
@@ -18,37 +16,12 @@ export interface SpanToScreen {
   p95: number;
 }
 
-/** Nearest-rank percentile. */
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]);
-}
-
-async function startServer(): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server.mts"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(PORT), NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  child.stderr!.on("data", (d) => (log += d));
-  const deadline = Date.now() + 600_000;
-  // Ready once the page answers and the sandbox image is there (the server builds it if it is missing).
-  while (!/sandbox image \S+ ready/.test(log)) {
-    if (child.exitCode !== null || /sandbox image failed/.test(log)) throw new Error(`server failed:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`server not ready within 600 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { child, log: () => log };
-}
-
 /**
  * Each sample is timed inside the page: from the click on "Send request" to the frame in which the trace list shows
  * that trace with all of its spans (polled every animation frame). The trace ID comes from frontend's answer.
  */
 export async function spanToScreen(reps = Number(process.env.BENCH_REPS ?? 5)): Promise<SpanToScreen> {
-  const server = await startServer();
+  const server = await startBenchServer(PORT);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
