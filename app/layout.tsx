@@ -5,7 +5,7 @@ import { DEFAULT_PREFS, PREFS_BOOT_SCRIPT } from "@/lib/shared/prefs";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: { default: "Go 微服务实验室 · Go Microservices Playground", template: "%s · Go 微服务实验室" },
+  title: { default: "Go 微服务演练场 · Go Microservices Playground", template: "%s · Go 微服务演练场" },
   description: "Learn microservices with Go by editing and running real services in the browser.",
   icons: { icon: "/favicon.svg" },
 };

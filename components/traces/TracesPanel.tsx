@@ -118,24 +118,28 @@ export function TracesPanel({
     </div>
   );
 
+  // The list picks the trace the waterfall shows; the map draws every trace at once, so it gets the list's room (and
+  // the fault panel beside or under it never shares a column with the list).
   return (
-    <div className="traces-panel">
+    <div className="traces-panel" data-showing={view}>
       {toolbar}
-      <div className="traces-list" role="listbox" aria-label={t(lang, "traces.tracesList")}>
-        {traces.slice(0, MAX_LISTED_TRACES).map((t) => (
-          <TraceItem
-            key={t.traceId}
-            lang={lang}
-            trace={t}
-            colors={colors}
-            selected={t.traceId === selected?.traceId}
-            onSelect={() => {
-              setPinned(t.traceId);
-              setOpenSpan(null);
-            }}
-          />
-        ))}
-      </div>
+      {view === "waterfall" && (
+        <div className="traces-list" role="listbox" aria-label={t(lang, "traces.tracesList")}>
+          {traces.slice(0, MAX_LISTED_TRACES).map((t) => (
+            <TraceItem
+              key={t.traceId}
+              lang={lang}
+              trace={t}
+              colors={colors}
+              selected={t.traceId === selected?.traceId}
+              onSelect={() => {
+                setPinned(t.traceId);
+                setOpenSpan(null);
+              }}
+            />
+          ))}
+        </div>
+      )}
       {view === "map" && (
         <div className="traces-map-and-faults">
           <ServiceMapView

@@ -4,7 +4,7 @@ export type UiLang = "zh" | "en";
 
 /** Words every page and the workspace share. */
 const BASE = {
-  product: { zh: "Go 微服务实验室", en: "Go Microservices Playground" },
+  product: { zh: "Go 微服务演练场", en: "Go Microservices Playground" },
   chapter: { zh: "第 16 章 · 微服务架构与 Go", en: "Chapter 16 · Microservices architecture with Go" },
   lessons: { zh: "课程", en: "Lessons" },
   allLessons: { zh: "全部课程", en: "All lessons" },
@@ -264,8 +264,8 @@ const TRACES = {
   tracesList: { zh: "最近的 trace", en: "Recent traces" },
   waterfall: { zh: "瀑布图", en: "Waterfall" },
   empty: {
-    zh: "还没有 span。向 frontend 发一个请求，片刻之后它的 trace 就会出现在这里。",
-    en: "No spans yet. Send a request to frontend; its trace shows up here a moment later.",
+    zh: "还没有 span。向一个服务发请求，片刻之后它的 trace 就会出现在这里。",
+    en: "No spans yet. Send a request to a service; its trace shows up here a moment later.",
   },
   waiting: { zh: "按“运行”启动服务，再发送请求。", en: "Press Run to start the services, then send a request." },
   spans: { zh: "个 span", en: "spans" },

@@ -1,7 +1,7 @@
 // Faults from the page in real Chromium against the production server and the real Docker Engine: lesson 16.9 runs,
 // the learner picks the arrow shop-service → inventory-service on the service map, adds 800 ms of latency, and the
 // purchases time out until the breaker opens; the waterfall shows the refused call's event; removing the fault
-// clears the link.
+// clears the link. Then 16.4.1, without traces, gets 800 ms on its order link from the empty panel: a 504.
 
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,6 +56,11 @@ describe("faults from the service map in Chromium", () => {
     await panel(page).locator('[data-view="map"]').click();
     const edge = panel(page).locator(`.map-edge[data-edge="${LINK}"]`);
     await expect.poll(() => edge.count(), { timeout: 20_000 }).toBe(1);
+    // The map view has no list of traces, and the fault panel starts below the map (or beside it), never over it.
+    expect(await panel(page).locator(".traces-list").count()).toBe(0);
+    const map = (await panel(page).locator(".traces-map").boundingBox())!;
+    const faults = (await faultPanel(page).boundingBox())!;
+    expect(faults.y >= map.y + map.height - 1 || faults.x >= map.x + map.width - 1).toBe(true);
     await edge.locator("path").click({ force: true });
     expect(await faultPanel(page).getAttribute("data-link")).toBe(LINK);
     await faultPanel(page).locator('select[name="type"]').selectOption("latency");
@@ -103,5 +108,36 @@ describe("faults from the service map in Chromium", () => {
     // The breaker is still open for its 10 s; after them the trial call goes through the healthy link.
     await new Promise((r) => setTimeout(r, 10_500));
     expect(await buy(page)).toMatchObject({ attempts: 1, breaker: "closed" });
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+  });
+
+  it("16.4.1, which sends no traces, offers its order link in a panel that scrolls: latency there is a 504", async () => {
+    await page.goto(`${BASE}/lessons/http-communication`);
+    await chooseEnglish(page);
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    for (const service of ["user-service", "order-service", "client-service"])
+      await waitForTerminal(page, service, /● running/);
+    await page.locator(".traces-tab").click();
+    await expect.poll(() => panel(page).textContent()).toContain("send no traces");
+    const link = "client-service→order-service";
+    await expect.poll(() => faultPanel(page).locator(`.fault-link[data-link="${link}"]`).count()).toBe(1);
+    // The form may start below the fold of a short pane: the empty panel scrolls to it instead of cutting it off.
+    const add = faultPanel(page).locator('[data-action="add-fault"]');
+    await add.scrollIntoViewIfNeeded();
+    await faultPanel(page).locator('select[name="type"]').selectOption("latency");
+    await faultPanel(page).locator('input[name="latencyMs"]').fill("800");
+    await add.click();
+    await expect
+      .poll(() => faultPanel(page).locator('.fault-chip[data-fault="latency"]').textContent())
+      .toContain("latency 800 ms");
+    const demo = JSON.parse(await sendRequest(page, "client-service", "GET", "/demo?item=e2e")) as {
+      ok: boolean;
+      steps: { status?: number; error?: string }[];
+    };
+    expect(demo.ok).toBe(false);
+    expect(demo.steps[0].status).toBe(200);
+    expect(demo.steps[1].error).toContain("create order");
+    expect(await page.locator(".response").textContent()).toContain("504");
+    await shot(page, "faults-05-http-latency.png");
   });
 });
