@@ -92,6 +92,11 @@ describe("class mode in the browser", () => {
       await p.goto(`${BASE}/lessons/${SLUG}`);
       await chooseEnglish(p);
     }
+    // Run is enabled once the learner's stored edits are loaded: an edit made before could be replaced by them.
+    for (const p of [ann, bob])
+      await expect
+        .poll(() => p.getByRole("button", { name: "Run", exact: true }).isEnabled(), { timeout: 60_000 })
+        .toBe(true);
     await replaceInEditor(ann, "monolith listening on", EDIT);
     for (const p of [ann, bob]) await p.getByRole("button", { name: "Run", exact: true }).click();
     await waitForTerminal(ann, "monolith", /Ann's edition/, 240_000);

@@ -122,6 +122,8 @@ export async function waitForTerminal(
 }
 
 export async function replaceInEditor(page: Page, search: string, replacement: string): Promise<void> {
+  // The editor is loaded after the page: on a busy machine it may not be there yet.
+  await page.waitForFunction(() => window.__playgroundEditor?.editor.getModel() != null, null, { timeout: 60_000 });
   const found = await page.evaluate(
     ([s, r]) => {
       const { editor } = window.__playgroundEditor!;
