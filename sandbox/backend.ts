@@ -13,6 +13,13 @@ export interface RunNetwork {
   readonly name: string;
 }
 
+/** A host path shown inside a process (read-only unless said otherwise): what the server hands a shell (kubectl). */
+export interface ProcessMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
 /** One sandboxed process of a run: a service's container, or a pod's. Limits and hardening are the backend's. */
 export interface ProcessSpec {
   /** Unique among the run's processes (its container name is derived from it). */
@@ -42,6 +49,8 @@ export interface ProcessSpec {
   stdin: boolean;
   /** A terminal (a shell): its output is one stream, raw, and it can be resized. */
   tty?: boolean;
+  /** Host paths bound into it; only the server's own (never a learner's path). */
+  mounts?: ProcessMount[];
 }
 
 /** Where a started process's output goes, already split into its two streams. */

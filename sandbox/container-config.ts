@@ -1,6 +1,7 @@
 // The host side of every sandbox container (a service's or a pod's): the limits and isolation that DESIGN.md asks
 // for, in one place, so a service and a Kubernetes pod can never be sandboxed differently.
 import type Docker from "dockerode";
+import type { ProcessMount } from "./backend";
 import { MAX_OPEN_FILES } from "./limits";
 import { hostHasIpv6 } from "./network";
 
@@ -33,6 +34,8 @@ export interface SandboxContainer {
   cgroupParent: string | undefined;
   /** Name → address lines of this container's /etc/hosts (ProcessSpec.hosts). */
   hosts?: Record<string, string>;
+  /** Host paths bound in (ProcessSpec.mounts). */
+  mounts?: ProcessMount[];
 }
 
 export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
@@ -54,6 +57,18 @@ export function sandboxHostConfig(c: SandboxContainer): Docker.HostConfig {
     DnsOptions: SANDBOX_DNS_OPTIONS,
     Sysctls: NO_IPV6_SYSCTLS,
     ...(c.cgroupParent ? { CgroupParent: c.cgroupParent } : {}),
+    ...(c.mounts?.length
+      ? {
+          Mounts: c.mounts.map((m) => ({
+            Type: "bind" as const,
+            Source: m.source,
+            Target: m.target,
+            ReadOnly: m.readOnly,
+            // Nothing mounted later under the source shows up inside.
+            BindOptions: { Propagation: "rprivate" as const },
+          })),
+        }
+      : {}),
     ...(c.hosts && Object.keys(c.hosts).length
       ? { ExtraHosts: Object.entries(c.hosts).map(([name, ip]) => `${name}:${ip}`) }
       : {}),

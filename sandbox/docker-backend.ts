@@ -97,6 +97,7 @@ export class DockerBackend implements Backend {
         pids: spec.pids,
         cgroupParent: await this.cgroupParent(),
         hosts: spec.hosts,
+        mounts: spec.mounts,
       }),
       ...(network ? { NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: spec.aliases } } } } : {}),
     });

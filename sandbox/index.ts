@@ -11,7 +11,7 @@ export { spanBytes } from "./spans";
 export type { Backend } from "./backend";
 export type { ShellHandle, ShellReader } from "./shell";
 export { describeGrpc, callGrpc, grpcTarget, type GrpcCallSpec } from "./grpc-client";
-export { CLUSTER_RUN_DIR, CLUSTER_STATE_DIR, localCluster } from "./k8s/local-cluster";
+export { CLUSTER_CACHE_DIR, CLUSTER_RUN_DIR, CLUSTER_STATE_DIR, localCluster } from "./k8s/local-cluster";
 export { clusterStatus, reapClusterOrphans, type ClusterStatus } from "./k8s/cluster";
 export { goplsPool, GoplsPool } from "./gopls-pool";
 export type { GoplsSession, GoplsListener, GoplsMethod } from "./gopls-session";

@@ -153,3 +153,24 @@ export const GOPLS_MAX_OPEN_DOCUMENTS = 32;
 export const GOPLS_MAX_CHANGES = 64;
 /** Source of a module opened read-only from a definition: the largest Go files of the lessons' modules are ~300 KiB. */
 export const GOPLS_MAX_SOURCE_BYTES = 1024 * 1024;
+
+// kubectl in a cluster run's shell (sandbox/k8s/shell-access.ts, api-proxy.ts): every request passes through the
+// server's proxy to the API server, so one learner's kubectl loops must not cost the server or the cluster more than
+// a busy human at a terminal would.
+/** Requests and streams (watches, `logs -f`, port-forwards) in flight at once per shell; past it: 429. */
+export const KUBE_PROXY_MAX_IN_FLIGHT = 16;
+/** Connections from the shell's forwarder open at once (kubectl keeps a few alive between requests). */
+export const KUBE_PROXY_MAX_CONNECTIONS = 32;
+/** Requests a second (a steady rate) after a burst: `kubectl get` is one to three requests. */
+export const KUBE_PROXY_REQUESTS_PER_SECOND = 20;
+export const KUBE_PROXY_REQUEST_BURST = 60;
+/** Bytes a second through the proxy, both ways, all streams of one shell together (`logs -f`, port-forward). */
+export const KUBE_PROXY_BYTES_PER_SECOND = 4 * 1024 * 1024;
+/** A request body (a patch of a scale, a review): the largest the shell's rights could use is a few KiB. */
+export const KUBE_PROXY_MAX_BODY_BYTES = 1024 * 1024;
+/** Request headers: kubectl's are well under 2 KiB. */
+export const KUBE_PROXY_MAX_HEADER_BYTES = 16 * 1024;
+/** A request that is not a stream (no watch, follow or upgrade) gets this long for its answer. */
+export const KUBE_PROXY_REQUEST_TIMEOUT_MS = 60_000;
+/** Life of a ServiceAccount token the proxy asks for (the API server's minimum); renewed before it runs out. */
+export const KUBE_TOKEN_SECONDS = 600;

@@ -16,6 +16,7 @@ import type { Limits } from "./limits";
 import { CONTAINER_SRC, liveFileReaders, notLiveMessage, type LiveFileResult } from "./live-files";
 import { sendHttpRequest } from "./service-http";
 import { ServiceLife, type Launch, type ServiceHost } from "./service-life";
+import type { ShellKube } from "./k8s/shell-access";
 import { RunShell, type ShellHandle } from "./shell";
 import { isFinal } from "./stages";
 import type { Fault, Link, LinkState } from "../lib/shared/faults";
@@ -575,25 +576,31 @@ export class Run implements RunHandle, ServiceHost {
     if (this.life.ended || !network || !image) {
       throw new SandboxError("SERVICE_NOT_RUNNING", "This run has ended; press Run to start again.");
     }
-    const opening = (this.shell ??= RunShell.open({
-      backend: this.backend,
-      network,
-      runId: this.id,
-      image,
-      serial: ++this.shells,
-      labels: this.labels(),
-      // toxiproxy-cli's default is localhost; in a run with faults it drives the run's proxy without a flag.
-      env: this.lesson.manifest.faults ? { TOXIPROXY_URL: `http://${FAULTS_HOST}:${FAULTS_API_PORT}` } : {},
-    }).then(
-      (shell) => {
-        this.life.own(() => shell.close());
-        return shell;
-      },
-      (err: unknown) => {
-        this.shell = undefined;
-        throw err;
-      },
-    ));
+    const opening = (this.shell ??= this.kubectlFor()
+      .then(({ kube, note }) =>
+        RunShell.open({
+          backend: this.backend,
+          network,
+          runId: this.id,
+          image,
+          serial: ++this.shells,
+          labels: this.labels(),
+          // toxiproxy-cli's default is localhost; in a run with faults it drives the run's proxy without a flag.
+          env: this.lesson.manifest.faults ? { TOXIPROXY_URL: `http://${FAULTS_HOST}:${FAULTS_API_PORT}` } : {},
+          kube,
+          note,
+        }),
+      )
+      .then(
+        (shell) => {
+          this.life.own(() => shell.close());
+          return shell;
+        },
+        (err: unknown) => {
+          this.shell = undefined;
+          throw err;
+        },
+      ));
     const shell = await opening;
     if (shell.ended) {
       // Its shell exited (`exit`): a new one.
@@ -602,6 +609,14 @@ export class Run implements RunHandle, ServiceHost {
     }
     await shell.resize(size.cols, size.rows).catch(() => {});
     return shell;
+  }
+
+  /** kubectl on the run's namespace for a cluster run's shell (k8s/shell-access.ts), or why it has none. */
+  private async kubectlFor(): Promise<{ kube?: ShellKube; note?: string }> {
+    if (!this.deployment) return {};
+    const opened = await this.deployment.shellKube();
+    if ("kube" in opened) return { kube: opened.kube };
+    return { note: `No kubectl in this shell: ${opened.reason}.` };
   }
 
   private async removeBuiltImages(): Promise<void> {

@@ -3,6 +3,7 @@
 // `grpcurl -plaintext user-service:50051 list`, `consul members` — with the same hardening and firewall as the services, and gone when the run ends.
 import { StringDecoder } from "node:string_decoder";
 import type { Backend, RunNetwork, SandboxProcess, Started } from "./backend";
+import type { ShellKube } from "./k8s/shell-access";
 import { SERVICE_LABEL } from "./labels";
 import {
   SHELL_CPUS,
@@ -45,11 +46,22 @@ export interface ShellOptions {
   labels: Record<string, string>;
   /** More environment for the shell (e.g. where toxiproxy-cli finds the run's fault proxy). */
   env?: Record<string, string>;
+  /** kubectl on the run's namespace, for a cluster run (k8s/shell-access.ts); released when the shell ends. */
+  kube?: ShellKube;
+  /** Said under the banner: e.g. why a cluster run's shell has no kubectl. */
+  note?: string;
 }
 
 const BANNER =
-  "\x1b[2mA shell on this run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/ " +
-  "(busybox, curl, grpcurl, consul, toxiproxy-cli). It closes with the run.\x1b[0m\r\n";
+  "A shell on this run's network: the services answer by name, e.g. wget -qO- http://<service>:<port>/ " +
+  "(busybox, curl, grpcurl, consul, toxiproxy-cli). It closes with the run.";
+
+const dim = (text: string): string => `\x1b[2m${text}\x1b[0m\r\n`;
+
+/** The first lines of a shell: what it can reach, and with what. */
+export function shellBanner(opts: Pick<ShellOptions, "kube" | "note">): string {
+  return dim(opts.kube?.banner ?? BANNER) + (opts.note ? dim(opts.note) : "");
+}
 
 export class RunShell implements ShellHandle {
   private reader?: ShellReader;
@@ -58,23 +70,37 @@ export class RunShell implements ShellHandle {
   private exitCode?: number;
   private readonly decoder = new StringDecoder("utf8");
   /** What was printed before any tab attached (the banner, the first prompt): a tab that attaches gets it first. */
-  private early = BANNER;
+  private early: string;
+  private released?: Promise<void>;
 
   private constructor(
     private readonly process: SandboxProcess,
+    private readonly kube: ShellKube | undefined,
+    banner: string,
     private started?: Started,
-  ) {}
+  ) {
+    this.early = banner;
+  }
 
   static async open(opts: ShellOptions): Promise<RunShell> {
+    try {
+      return await RunShell.create(opts);
+    } catch (err) {
+      await opts.kube?.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  private static async create(opts: ShellOptions): Promise<RunShell> {
     const process = await opts.backend.create(opts.network, {
       name: `${opts.runId}-shell-${opts.serial}`,
       image: opts.image,
-      cmd: ["/bin/sh", "-i"],
+      cmd: opts.kube?.cmd ?? ["/bin/sh", "-i"],
       user: "1000:1000",
       hostname: "shell",
       aliases: ["shell"],
       workingDir: "/tmp",
-      env: { ...opts.env, HOME: "/tmp", TERM: "xterm-256color", PS1: "shell:\\w$ " },
+      env: { ...opts.env, ...opts.kube?.env, HOME: "/tmp", TERM: "xterm-256color", PS1: "shell:\\w$ " },
       labels: { ...opts.labels, [SERVICE_LABEL]: "shell" },
       ports: [],
       tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${SHELL_TMPFS_BYTES},uid=1000,gid=1000` },
@@ -83,8 +109,9 @@ export class RunShell implements ShellHandle {
       pids: SHELL_PIDS,
       stdin: true,
       tty: true,
+      mounts: opts.kube?.mounts,
     });
-    const shell = new RunShell(process);
+    const shell = new RunShell(process, opts.kube, shellBanner(opts));
     try {
       shell.started = await process.start({
         data: (_stream, data) => shell.output(shell.decoder.write(data)),
@@ -121,7 +148,16 @@ export class RunShell implements ShellHandle {
   private onExit(code: number): void {
     this.exitCode = code;
     this.reader?.exit(code);
-    void this.process.remove().catch(() => {});
+    void this.release();
+  }
+
+  /** Removes the container, then what it was given (kubectl's socket and proxy); once. */
+  private release(): Promise<void> {
+    this.released ??= (async () => {
+      await this.process.remove().catch(() => {});
+      await this.kube?.close().catch(() => {});
+    })();
+    return this.released;
   }
 
   attach(reader: ShellReader): () => void {
@@ -160,7 +196,7 @@ export class RunShell implements ShellHandle {
   }
 
   async close(): Promise<void> {
-    await this.process.remove().catch(() => {});
+    await this.release();
   }
 }
 

@@ -15,6 +15,10 @@ const RESOURCES: Record<string, [string, string]> = {
   LimitRange: ["/api/v1", "limitranges"],
   NetworkPolicy: ["/apis/networking.k8s.io/v1", "networkpolicies"],
   Namespace: ["/api/v1", "namespaces"],
+  // The rights of a run's shell (shell-access.ts): never from a learner's manifests (apply-plan.ts refuses them).
+  ServiceAccount: ["/api/v1", "serviceaccounts"],
+  Role: ["/apis/rbac.authorization.k8s.io/v1", "roles"],
+  RoleBinding: ["/apis/rbac.authorization.k8s.io/v1", "rolebindings"],
 };
 
 /** An answer of the API server that is not a success: its Status object is `body`. */

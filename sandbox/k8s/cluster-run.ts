@@ -18,6 +18,7 @@ import { apiErrorProblems, APPLIED_KINDS, MANAGED_LABEL, planApply, type Planned
 import { clusterApi, clusterStatus, listImages, loadImage, removeImages, type ClusterApi } from "./cluster";
 import { NamespaceObserver, type PodView } from "./observe";
 import { ClusterServiceProxy } from "./proxy";
+import { openShellKube, type ShellKube } from "./shell-access";
 import { formatProblem, MAX_PODS, validateBeforeApply, type K8sObject, type K8sProblem } from "./validate";
 
 /** What the deployment needs of the run that hosts it. */
@@ -123,6 +124,11 @@ export class ClusterDeployment {
   private readonly builtTags = new Set<string>();
   private stopped = false;
   private pollTimer?: NodeJS.Timeout;
+  /** Why the namespace was not made (the last failure said to the learner). */
+  private failure?: string;
+  /** Settles once the namespace exists (its API), or once this Run will not make it (undefined). */
+  private namespaceReady!: (api: ClusterApi | undefined) => void;
+  private readonly namespaceMade = new Promise<ClusterApi | undefined>((resolve) => (this.namespaceReady = resolve));
 
   constructor(
     private readonly host: DeploymentHost,
@@ -140,6 +146,7 @@ export class ClusterDeployment {
   }
 
   private failAll(detail: string): void {
+    this.failure ??= detail;
     for (const s of this.spec.services) this.host.setStage(s, "failed", detail);
   }
 
@@ -154,6 +161,43 @@ export class ClusterDeployment {
   }
 
   async start(files: LessonFiles): Promise<void> {
+    try {
+      await this.apply(files);
+    } finally {
+      this.namespaceReady(undefined);
+    }
+  }
+
+  /**
+   * The run's namespace and the cluster's API, for kubectl in the run's shell, once the namespace exists; or why
+   * there is none (the manifests were refused first, the cluster is not ready, the run ended).
+   */
+  async shellTarget(): Promise<{ api: ClusterApi; namespace: string } | { reason: string }> {
+    const api = await this.namespaceMade;
+    if (api && !this.stopped) return { api, namespace: this.namespace };
+    if (this.stopped) return { reason: "the run ended" };
+    return { reason: `this Run made no namespace${this.failure ? ` (${this.failure})` : ""}` };
+  }
+
+  /** kubectl for one shell of this run (shell-access.ts), once the namespace exists; or why there is none. */
+  async shellKube(): Promise<{ kube: ShellKube } | { reason: string }> {
+    const target = await this.shellTarget();
+    if ("reason" in target) return target;
+    const labels = { [APP_LABEL]: APP_NAME, [LESSON_LABEL]: this.host.lessonSlug };
+    try {
+      const kube = await openShellKube(target.api, target.namespace, labels);
+      // The run ended while it was set up: nothing of it may stay.
+      if (this.stopped) {
+        await kube.close();
+        return { reason: "the run ended" };
+      }
+      return { kube };
+    } catch (err) {
+      return { reason: `it could not be set up (${(err as Error).message.split("\n")[0]})` };
+    }
+  }
+
+  private async apply(files: LessonFiles): Promise<void> {
     const manifestFiles: Record<string, string> = {};
     for (const f of this.spec.manifests) {
       if (files[f] === undefined) return this.failAll(`the manifest ${f} is missing`);
@@ -192,6 +236,7 @@ export class ClusterDeployment {
     );
     await this.ensureNamespace(api, labels);
     if (this.stopped) return;
+    this.namespaceReady(api);
 
     // The API server's own validation, before any image is built: what it refuses is shown at the right line.
     const refused = await this.applyAll(api, plan.objects, true);
@@ -453,6 +498,7 @@ export class ClusterDeployment {
   async stop(opts: { handOver: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.namespaceReady(undefined);
     this.buildAbort.abort();
     clearTimeout(this.pollTimer);
     this.observer?.stop();

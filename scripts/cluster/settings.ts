@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CLUSTER_RUN_DIR, CLUSTER_STATE_DIR, localCluster } from "../../sandbox/index";
+import { CLUSTER_CACHE_DIR, CLUSTER_RUN_DIR, CLUSTER_STATE_DIR, localCluster } from "../../sandbox/index";
 
 export const BUILD_DIR = path.join(import.meta.dirname, "build");
 
@@ -23,7 +23,7 @@ export const CRI_TOOLS_VERSION = versions.CRI_TOOLS_VERSION;
 export const KUBE_ROUTER_VERSION = versions.KUBE_ROUTER_VERSION;
 
 /** Binaries and Go caches live outside the clone so a fresh clone (CI) reuses them: ~7 GB, built once. */
-export const CACHE_DIR = process.env.PLAYGROUND_CLUSTER_CACHE ?? "/var/cache/go-microservices-playground/cluster";
+export const CACHE_DIR = CLUSTER_CACHE_DIR;
 /** Certificates (kept across down/up), configs, etcd data, kubelet and containerd roots, logs (wiped by down). */
 export const STATE_DIR = CLUSTER_STATE_DIR;
 /** Sockets, PID files and what `up` recorded about the host; tmpfs, so a reboot forgets it with the processes. */

@@ -10,6 +10,7 @@ import { readHostRecord, readSysctl, type HostRecord } from "../../scripts/clust
 import { clusterIpsets, clusterIptablesRules, clusterMounts } from "../../scripts/cluster/teardown";
 import { BRIDGE, SERVICE_CIDR, paths } from "../../scripts/cluster/settings";
 import { kubectl } from "../../scripts/cluster/shell";
+import { describeKubectlShell } from "./kubectl-shell";
 import { describeKubernetesLesson } from "./kubernetes-lesson";
 import { describeKubernetesPage } from "./kubernetes-page";
 
@@ -275,6 +276,7 @@ describe("local Kubernetes cluster", () => {
 
   // Lesson 16.8.2 on this cluster, while it is up (the describe blocks of a file run in order).
   describeKubernetesLesson();
+  describeKubectlShell();
   describeKubernetesPage();
 
   it("down leaves no process, bridge, route, rule, mount or changed sysctl behind", async () => {

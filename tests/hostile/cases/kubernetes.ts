@@ -1,6 +1,7 @@
 // Hostile Kubernetes manifests for 16.8.2: thousands of containerPorts, and a pod that asks for the host (privileged,
 // a hostPath of /). Both must be refused by the playground's own checks, before any image is built and before the
-// cluster is asked (so they are refused the same with no cluster running).
+// cluster is asked (so they are refused the same with no cluster running). And the Shell of such a refused run, where
+// a learner looks for kubectl: it has none, says why, and nothing of the cluster is bound into it.
 import type { CaseContext, HostileCase } from "../support/case";
 import { ownerContainers } from "../support/engine";
 import { lessonFiles } from "../support/programs";
@@ -28,6 +29,16 @@ async function runManifest(ctx: CaseContext, change: (yaml: string) => string) {
   return client;
 }
 
+/** The privileged pod of the case below: refused by the playground's own checks, so no namespace is ever made. */
+function privileged(yaml: string): string {
+  const escalated = yaml.replace(
+    "            allowPrivilegeEscalation: false\n",
+    "            privileged: true\n            allowPrivilegeEscalation: true\n",
+  );
+  if (escalated === yaml) throw new Error(`the securityContext is no longer in ${MANIFEST}: update the hostile case`);
+  return escalated;
+}
+
 export const kubernetesCases: HostileCase[] = [
   {
     name: `Kubernetes: ${MANY_PORTS} containerPorts`,
@@ -53,12 +64,7 @@ export const kubernetesCases: HostileCase[] = [
     async run(ctx) {
       const client = await runManifest(ctx, (yaml) => {
         // The container's own securityContext turned privileged, and the host's root mounted.
-        const escalated = yaml.replace(
-          "            allowPrivilegeEscalation: false\n",
-          "            privileged: true\n            allowPrivilegeEscalation: true\n",
-        );
-        if (escalated === yaml)
-          throw new Error(`the securityContext is no longer in ${MANIFEST}: update the hostile case`);
+        const escalated = privileged(yaml);
         const container = edit(
           escalated,
           "image: playground/web:1.0 # a pinned tag, never :latest\n",
@@ -83,6 +89,50 @@ export const kubernetesCases: HostileCase[] = [
       );
       for (const c of await ownerContainers(client.clientId)) {
         ctx.check(!c.HostConfig.Privileged, `${c.Name} is privileged`);
+        const mounts = (c.Mounts ?? []).filter((m) => m.Type === "bind" || m.Type === "volume");
+        ctx.check(mounts.length === 0, `${c.Name} mounts ${mounts.map((m) => m.Source).join(", ")}`);
+      }
+    },
+  },
+  {
+    name: "Kubernetes: the Shell of a refused run asks for kubectl",
+    category: "Kubernetes",
+    timeoutMs: 120_000,
+    async run(ctx) {
+      // The Shell opened as Run is pressed (as the page does), for manifests the playground refuses: no namespace is
+      // ever made, so the shell gets no kubectl. It opens saying so, or is refused because the run already ended;
+      // either way promptly, and nothing of the cluster (socket, kubeconfig, kubectl) is bound into any container.
+      const client = await ctx.client();
+      const files = await lessonFiles(LESSON);
+      files[MANIFEST] = privileged(files[MANIFEST]);
+      let text = "";
+      client.socket.on("shell:output", ({ runId, data }) => {
+        text += data;
+        client.socket.emit("shell:ack", { runId, chars: data.length });
+      });
+      const started = await client.start(LESSON, files);
+      ctx.check(started.ok, "Run was not accepted");
+      const t0 = Date.now();
+      const opened = await client.call("shell:open", { runId: client.runId!, cols: 120, rows: 30 }, 30_000);
+      ctx.check(Date.now() - t0 < 20_000, `the shell took ${Date.now() - t0} ms to answer`);
+      const waitFor = async (pattern: RegExp, ms: number): Promise<boolean> => {
+        const deadline = Date.now() + ms;
+        while (!pattern.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        return pattern.test(text);
+      };
+      if (opened.ok) {
+        ctx.check(await waitFor(/No kubectl in this shell/, 10_000), `no word on kubectl: ${text.slice(-300)}`);
+        client.socket.emit("shell:input", { runId: client.runId!, data: "kubectl get pods; echo KUBE-$((6*7))\n" });
+        // The run ends (its manifests were refused), and its shell with it: kubectl never answers from a cluster.
+        await waitFor(/KUBE-42/, 5_000);
+        ctx.check(!/web-[a-z0-9]+-[a-z0-9]{5}/.test(text), `kubectl listed pods: ${text.slice(-300)}`);
+      } else {
+        ctx.check(/ended/i.test(opened.error.message), `unexpected refusal: ${opened.error.message}`);
+      }
+      const stage = await client.waitStage(SERVICE, ["failed", "stopped"], 60_000);
+      ctx.check(stage !== undefined, "the refused run did not end");
+      await ctx.expectLine(client, failureLine(/privileged/), 5_000, "a refusal of the privileged pod");
+      for (const c of await ownerContainers(client.clientId)) {
         const mounts = (c.Mounts ?? []).filter((m) => m.Type === "bind" || m.Type === "volume");
         ctx.check(mounts.length === 0, `${c.Name} mounts ${mounts.map((m) => m.Source).join(", ")}`);
       }

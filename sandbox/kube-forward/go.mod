@@ -1,0 +1,3 @@
+module playground/kube-forward
+
+go 1.26.0
