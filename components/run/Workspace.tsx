@@ -443,6 +443,7 @@ export function Workspace({
                       active={terminalTab === SHELL_PANE}
                       theme={theme}
                       lang={lang}
+                      cluster={needsCluster}
                     />
                   ),
                   active: terminalTab === SHELL_PANE,

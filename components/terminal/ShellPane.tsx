@@ -21,11 +21,13 @@ export interface ShellPaneProps {
   active: boolean;
   theme: "dark" | "light";
   lang: UiLang;
+  /** A Kubernetes lesson's run: its shell offers kubectl on the run's namespace rather than services by name. */
+  cluster?: boolean;
 }
 
 const dim = (text: string) => `\r\n\x1b[2m${text}\x1b[0m\r\n`;
 
-export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps) {
+export default function ShellPane({ runId, active, theme, lang, cluster }: ShellPaneProps) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const fit = useRef<FitAddon | null>(null);
@@ -168,7 +170,7 @@ export default function ShellPane({ runId, active, theme, lang }: ShellPaneProps
     <div className="terminal-pane shell-pane">
       {runId === null && (
         <p className="terminal-empty muted" role={askedWithoutRun ? "status" : undefined}>
-          {t(lang, askedWithoutRun ? "shell.needsRun" : "shell.noRun")}
+          {t(lang, askedWithoutRun ? "shell.needsRun" : cluster ? "shell.noRunCluster" : "shell.noRun")}
         </p>
       )}
       <div

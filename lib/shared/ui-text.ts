@@ -362,6 +362,10 @@ const SHELL = {
     zh: "按“运行”后，这里会打开一个连在本次运行网络上的命令行：服务可以按名字访问，例如 curl -s <服务>:<端口>/。",
     en: "Press Run, then a shell opens here on the run's network: the services answer by name, e.g. curl -s <service>:<port>/.",
   },
+  noRunCluster: {
+    zh: "按“运行”后，这里会打开一个命令行，kubectl 只作用于本次运行的命名空间，例如 kubectl get pods。",
+    en: "Press Run, then a shell opens here with kubectl on this run's namespace only, e.g. kubectl get pods.",
+  },
   opening: { zh: "正在打开命令行……", en: "Opening the shell…" },
   exited: {
     zh: "命令行已退出（代码 {code}）。按 Enter 打开一个新的。",

@@ -98,6 +98,31 @@ export function runContainers(runId: string): string[] {
   return out.split("\n").filter(Boolean);
 }
 
+/**
+ * The lesson's services among a run's containers, by name: not the helpers a run may add beside them (the fault proxy
+ * of a lesson with fault links, a shell).
+ */
+export function runServices(runId: string): string[] {
+  const out = execFileSync(
+    "docker",
+    [
+      "ps",
+      "-a",
+      "--filter",
+      "label=playground.app=go-microservices-playground",
+      "--filter",
+      `label=playground.run=${runId}`,
+      "--format",
+      '{{.Label "playground.service"}}',
+    ],
+    { encoding: "utf8" },
+  );
+  return out
+    .split("\n")
+    .filter((name) => name !== "" && name !== "faults" && name !== "shell")
+    .sort();
+}
+
 export const terminalText = (page: Page, service: string) =>
   page.evaluate((s) => window.__playgroundTerminals?.[s]?.() ?? "", service);
 
